@@ -1,0 +1,264 @@
+// Package httpapi adapts banban handlers to API Gateway HTTP API payload v2: strict JSON bodies,
+// one JSON error shape, one mapping from apperr kinds to status codes, panic recovery and access
+// logging. Handlers return typed errors; nothing else chooses a status for an error.
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"banban/shared/apperr"
+	"banban/shared/auth"
+	"banban/shared/logging"
+)
+
+// Request and Response are the API Gateway HTTP API (payload format 2.0) types.
+type (
+	Request  = events.APIGatewayV2HTTPRequest
+	Response = events.APIGatewayV2HTTPResponse
+)
+
+// Func handles one route. A returned error is mapped to its status and JSON body by the Router.
+type Func func(ctx context.Context, req Request) (Response, error)
+
+// Router dispatches on the route key API Gateway puts in every request ("GET /v1/x/{id}").
+type Router struct {
+	routes map[string]Func
+	log    *slog.Logger
+}
+
+// NewRouter returns an empty router that logs through log.
+func NewRouter(log *slog.Logger) *Router {
+	return &Router{routes: map[string]Func{}, log: log}
+}
+
+// Handle registers f for routeKey, e.g. "POST /v1/evaluations".
+func (r *Router) Handle(routeKey string, f Func) { r.routes[routeKey] = f }
+
+// RouteKeys lists the registered routes (for the test that compares them with template.yaml).
+func (r *Router) RouteKeys() []string {
+	keys := make([]string, 0, len(r.routes))
+	for k := range r.routes {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// Invoke is the Lambda handler. It never returns a Go error: every failure is an HTTP response,
+// so API Gateway never answers with its own opaque 500.
+func (r *Router) Invoke(ctx context.Context, req Request) (resp Response, err error) {
+	log := logging.ForInvocation(ctx, r.log).With("route", req.RouteKey)
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("handler panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			resp, err = errorResponse(apperr.New(apperr.Internal, "internal", "internal error")), nil
+		}
+	}()
+	f, ok := r.routes[req.RouteKey]
+	if !ok {
+		return errorResponse(apperr.New(apperr.NotFound, "route_not_found", "no route %s", req.RouteKey)), nil
+	}
+	resp, herr := f(ctx, req)
+	if herr != nil {
+		resp = errorResponse(herr)
+		level := slog.LevelInfo
+		if resp.StatusCode >= 500 {
+			level = slog.LevelError
+		}
+		log.Log(ctx, level, "request failed", "status", resp.StatusCode, "error", herr.Error())
+		return resp, nil
+	}
+	log.Debug("request served", "status", resp.StatusCode)
+	return resp, nil
+}
+
+// ErrorBody is the one error shape of the API: {"error":{"code","message","field"}}.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail names a stable machine code, a message for people and, for bad input, the field.
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// Status maps an error to its HTTP status: the single place this mapping exists.
+func Status(err error) int {
+	switch apperr.KindOf(err) {
+	case apperr.Invalid:
+		return http.StatusBadRequest
+	case apperr.Unauthenticated:
+		return http.StatusUnauthorized
+	case apperr.Forbidden:
+		return http.StatusForbidden
+	case apperr.NotFound:
+		return http.StatusNotFound
+	case apperr.Conflict:
+		return http.StatusConflict
+	case apperr.TooLarge:
+		return http.StatusRequestEntityTooLarge
+	case apperr.Unsupported:
+		return http.StatusUnsupportedMediaType
+	case apperr.TooMany:
+		return http.StatusTooManyRequests
+	case apperr.Unavailable:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+func errorResponse(err error) Response {
+	status := Status(err)
+	detail := ErrorDetail{Code: "internal", Message: "internal error"}
+	// Internal causes stay in the log; the caller sees only our own words.
+	if e, ok := apperr.As(err); ok && e.Kind != apperr.Internal {
+		detail = ErrorDetail{Code: e.Code, Message: e.Message, Field: e.Field}
+	}
+	resp := JSON(status, ErrorBody{Error: detail})
+	if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
+		resp.Headers["Retry-After"] = "1"
+	}
+	return resp
+}
+
+// JSON returns a response with v as its JSON body.
+func JSON(status int, v any) Response {
+	body, err := json.Marshal(v)
+	if err != nil {
+		// Only unmarshalable types reach here: a programming error, reported as such.
+		status = http.StatusInternalServerError
+		body = []byte(`{"error":{"code":"internal","message":"internal error"}}`)
+	}
+	return Response{
+		StatusCode: status,
+		Headers: map[string]string{
+			"Content-Type":  "application/json; charset=utf-8",
+			"Cache-Control": "no-store",
+		},
+		Body: string(body),
+	}
+}
+
+// Body returns the raw request body, decoded from base64 when API Gateway encoded it, refusing
+// bodies over limit bytes and bodies that are not valid UTF-8.
+func Body(req Request, limit int) ([]byte, error) {
+	var body []byte
+	if req.IsBase64Encoded {
+		// Check the encoded size first so a huge body is never decoded.
+		if base64.StdEncoding.DecodedLen(len(req.Body)) > limit+3 {
+			return nil, tooLarge(limit)
+		}
+		b, err := base64.StdEncoding.DecodeString(req.Body)
+		if err != nil {
+			return nil, apperr.InvalidField("body", "body is not valid base64")
+		}
+		body = b
+	} else {
+		body = []byte(req.Body)
+	}
+	if len(body) > limit {
+		return nil, tooLarge(limit)
+	}
+	if !utf8.Valid(body) {
+		return nil, apperr.New(apperr.Invalid, "invalid_utf8", "body is not valid UTF-8")
+	}
+	return body, nil
+}
+
+func tooLarge(limit int) error {
+	return apperr.New(apperr.TooLarge, "body_too_large", "body exceeds %d bytes", limit)
+}
+
+// DecodeJSON strictly decodes a JSON body into v: the content type must be JSON, unknown fields
+// and trailing data are refused, and a type error names its field.
+func DecodeJSON(req Request, body []byte, v any) error {
+	if err := requireJSON(req); err != nil {
+		return err
+	}
+	return Unmarshal(body, v)
+}
+
+// Unmarshal decodes one JSON value strictly (unknown fields, trailing data and type errors are
+// refused with the field named).
+func Unmarshal(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return apperr.InvalidField("body", "body is empty; a JSON object is required")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return apperr.InvalidField("body", "unexpected data after the JSON value")
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			field = "body"
+		}
+		return apperr.InvalidField(field, "expected %s, got JSON %s", typeErr.Type.String(), typeErr.Value)
+	case errors.As(err, &syntaxErr):
+		return apperr.InvalidField("body", "malformed JSON at byte %d", syntaxErr.Offset)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return apperr.InvalidField(field, "unknown field")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return apperr.InvalidField("body", "truncated JSON")
+	default:
+		return apperr.InvalidField("body", "malformed JSON")
+	}
+}
+
+func requireJSON(req Request) error {
+	ct := Header(req, "content-type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if ct == "" || err != nil || mt != "application/json" {
+		return apperr.New(apperr.Unsupported, "unsupported_media_type", "Content-Type must be application/json")
+	}
+	return nil
+}
+
+// Header returns a request header by case-insensitive name.
+func Header(req Request, name string) string {
+	if v, ok := req.Headers[strings.ToLower(name)]; ok {
+		return v
+	}
+	for k, v := range req.Headers {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
+// Principal returns the caller established by the HTTP API's JWT authorizer.
+func Principal(req Request) (auth.Principal, error) {
+	if req.RequestContext.Authorizer == nil || req.RequestContext.Authorizer.JWT == nil {
+		return auth.Principal{}, apperr.New(apperr.Unauthenticated, "unauthenticated", "a bearer token is required")
+	}
+	return auth.FromClaims(req.RequestContext.Authorizer.JWT.Claims)
+}

@@ -1,0 +1,118 @@
+// Package rating is the domain of anonymous back-to-back ratings (背靠背评价): the five levels of the
+// national 好差评 rules, a rating as stored, and the monthly counts per window. A rating carries
+// where it was given (kiosk, window, hall, unit) and never who gave it.
+package rating
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+
+	"banban/shared/apperr"
+	"banban/shared/calendar"
+)
+
+// Level is one of the five national rating levels, 1 (worst) to 5 (best).
+type Level int
+
+// The five levels of GB/T 39734-2020.
+const (
+	VeryDissatisfied   Level = 1 // 非常不满意
+	Dissatisfied       Level = 2 // 不满意
+	BasicallySatisfied Level = 3 // 基本满意
+	Satisfied          Level = 4 // 满意
+	VerySatisfied      Level = 5 // 非常满意
+)
+
+// Levels lists the levels from 1 to 5.
+var Levels = []Level{VeryDissatisfied, Dissatisfied, BasicallySatisfied, Satisfied, VerySatisfied}
+
+var levelNames = map[Level]string{
+	VeryDissatisfied:   "非常不满意",
+	Dissatisfied:       "不满意",
+	BasicallySatisfied: "基本满意",
+	Satisfied:          "满意",
+	VerySatisfied:      "非常满意",
+}
+
+// Valid reports whether l is one of the five levels.
+func (l Level) Valid() bool { return l >= VeryDissatisfied && l <= VerySatisfied }
+
+// Name is the level's name in the national standard.
+func (l Level) Name() string { return levelNames[l] }
+
+// Rating is one stored rating. ID is chosen by the kiosk (a UUID), so a retried post or a
+// redelivered message names the same rating and is counted once.
+type Rating struct {
+	ID         string    `json:"id"`
+	KioskID    string    `json:"kioskId"`
+	WindowID   string    `json:"windowId"`
+	HallID     string    `json:"hallId"`
+	UnitID     string    `json:"unitId"`
+	Level      Level     `json:"level"`
+	RatedAt    time.Time `json:"ratedAt"`
+	ReceivedAt time.Time `json:"receivedAt"`
+}
+
+// Month is the Asia/Shanghai month the rating counts in: the month it was given, not received.
+func (r Rating) Month() calendar.Month { return calendar.MonthOf(r.RatedAt) }
+
+// Check verifies a rating taken off the queue is whole; one that is not can never be stored.
+func (r Rating) Check() error {
+	switch {
+	case !ValidID(r.ID):
+		return fmt.Errorf("rating id %q is not a UUID", r.ID)
+	case r.KioskID == "" || r.WindowID == "" || r.HallID == "" || r.UnitID == "":
+		return fmt.Errorf("rating %s lacks its kiosk, window, hall or unit", r.ID)
+	case !r.Level.Valid():
+		return fmt.Errorf("rating %s has level %d, outside 1..5", r.ID, r.Level)
+	case r.RatedAt.IsZero() || r.ReceivedAt.IsZero():
+		return fmt.Errorf("rating %s lacks its times", r.ID)
+	}
+	return nil
+}
+
+var uuidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// ValidID reports whether id is a UUID in canonical lower-case form.
+func ValidID(id string) bool { return uuidPattern.MatchString(id) }
+
+// Policy holds the acceptance rules of kiosk ratings.
+type Policy struct {
+	// Window is how long after the service a rating is still accepted.
+	Window time.Duration
+	// ClockSkew is how far in the future a kiosk clock may be.
+	ClockSkew time.Duration
+}
+
+// Submission is what a kiosk sends for one rating.
+type Submission struct {
+	ID      string `json:"id"`
+	Level   int    `json:"level"`
+	RatedAt string `json:"ratedAt"`
+}
+
+// Accept validates a submission received at now and returns the rating's level and time.
+func (p Policy) Accept(s Submission, now time.Time) (Level, time.Time, error) {
+	if !ValidID(s.ID) {
+		return 0, time.Time{}, apperr.InvalidField("id", "must be a lower-case UUID chosen by the kiosk")
+	}
+	lv := Level(s.Level)
+	if !lv.Valid() {
+		return 0, time.Time{}, apperr.InvalidField("level", "must be an integer from 1 (非常不满意) to 5 (非常满意)")
+	}
+	if s.RatedAt == "" {
+		return 0, time.Time{}, apperr.InvalidField("ratedAt", "is required (RFC 3339 time with offset)")
+	}
+	at, err := time.Parse(time.RFC3339, s.RatedAt)
+	if err != nil {
+		return 0, time.Time{}, apperr.InvalidField("ratedAt", "must be an RFC 3339 time with offset, e.g. 2026-11-28T10:00:00+08:00")
+	}
+	if at.After(now.Add(p.ClockSkew)) {
+		return 0, time.Time{}, apperr.InvalidField("ratedAt", "is in the future")
+	}
+	if at.Before(now.Add(-p.Window)) {
+		return 0, time.Time{}, apperr.InvalidField("ratedAt", "is older than the rating window of %s", p.Window)
+	}
+	return lv, at, nil
+}
