@@ -1,0 +1,84 @@
+// Package dynamo holds the DynamoDB adapters of banban's domain ports. Items are marshalled with
+// the same json tags as the API (one naming style everywhere); key attributes are pk and sk.
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"banban/shared/apperr"
+)
+
+// API is the part of the DynamoDB client the adapters use; *dynamodb.Client satisfies it.
+type API interface {
+	GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+}
+
+var _ API = (*dynamodb.Client)(nil)
+
+// callTimeout bounds every DynamoDB call: locally a Lambda deadline may be missing.
+const callTimeout = 5 * time.Second
+
+func jsonTags(o *attributevalue.EncoderOptions) { o.TagKey = "json" }
+func jsonTagsDecode(o *attributevalue.DecoderOptions) { o.TagKey = "json" }
+
+func marshal(v any) (map[string]types.AttributeValue, error) {
+	item, err := attributevalue.MarshalMapWithOptions(v, jsonTags)
+	if err != nil {
+		return nil, fmt.Errorf("marshal item: %w", err)
+	}
+	return item, nil
+}
+
+func unmarshal(item map[string]types.AttributeValue, v any) error {
+	if err := attributevalue.UnmarshalMapWithOptions(item, v, jsonTagsDecode); err != nil {
+		return fmt.Errorf("unmarshal item: %w", err)
+	}
+	return nil
+}
+
+func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	k := map[string]types.AttributeValue{"pk": str(pk)}
+	if sk != "" {
+		k["sk"] = str(sk)
+	}
+	return k
+}
+
+// getItem reads one item into v; a missing item is an apperr NotFound naming what.
+func getItem(ctx context.Context, db API, table string, k map[string]types.AttributeValue, what string, v any) error {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &table, Key: k})
+	if err != nil {
+		return unavailable(err, "read "+what)
+	}
+	if out.Item == nil {
+		return apperr.New(apperr.NotFound, "not_found", "%s not found", what)
+	}
+	return unmarshal(out.Item, v)
+}
+
+// unavailable marks throttling as retryable (503) and keeps other failures internal.
+func unavailable(err error, doing string) error {
+	var throttled *types.ProvisionedThroughputExceededException
+	var limit *types.RequestLimitExceeded
+	if errors.As(err, &throttled) || errors.As(err, &limit) || isThrottlingCode(err) {
+		return apperr.Wrap(err, apperr.Unavailable, "throttled", "the service is busy, try again")
+	}
+	return fmt.Errorf("%s: %w", doing, err)
+}
+
+func errNotFound(err error) bool { return apperr.KindOf(err) == apperr.NotFound }

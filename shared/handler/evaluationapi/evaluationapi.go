@@ -1,0 +1,98 @@
+// Package evaluationapi is the kiosk-facing rating endpoint: POST /v1/evaluations. It verifies the
+// kiosk's signature, validates the rating and queues it; storing and counting happen in
+// evaluation-ingest. The response is 202 with the rating id, so a kiosk that retries after a lost
+// response sends the same id and the rating is still counted once.
+package evaluationapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"banban/shared/httpapi"
+	"banban/shared/kiosk"
+	"banban/shared/rating"
+)
+
+// Config is read from the environment set by template.yaml.
+type Config struct {
+	KiosksTable      string `env:"KIOSKS_TABLE,required"`
+	NoncesTable      string `env:"NONCES_TABLE,required"`
+	RatingsQueueURL  string `env:"RATINGS_QUEUE_URL,required"`
+	RatingWindowDays int    `env:"RATING_WINDOW_DAYS" envDefault:"7"`
+}
+
+// MaxBody is the largest rating request accepted; a rating is a few hundred bytes.
+const MaxBody = 4 << 10
+
+// ClockSkew is how far a kiosk's clock may drift, for signatures and rating times alike.
+const ClockSkew = 300 * time.Second
+
+// Authenticator verifies signed kiosk requests.
+type Authenticator interface {
+	Authenticate(ctx context.Context, r kiosk.Request) (kiosk.Kiosk, error)
+}
+
+// Queue takes accepted ratings to evaluation-ingest.
+type Queue interface {
+	Send(ctx context.Context, v any) error
+}
+
+// Handler serves the kiosk routes.
+type Handler struct {
+	Kiosks Authenticator
+	Queue  Queue
+	Policy rating.Policy
+	Now    func() time.Time
+}
+
+// Accepted is the body of a 202 answer.
+type Accepted struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
+}
+
+// Routes registers the handler's routes.
+func (h *Handler) Routes(log *slog.Logger) *httpapi.Router {
+	r := httpapi.NewRouter(log)
+	r.Handle("POST /v1/evaluations", h.PostEvaluation)
+	return r
+}
+
+// PostEvaluation accepts one signed rating.
+func (h *Handler) PostEvaluation(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	body, err := httpapi.Body(req, MaxBody)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	k, err := h.Kiosks.Authenticate(ctx, kiosk.Request{
+		KioskID:   httpapi.Header(req, kiosk.HeaderID),
+		Timestamp: httpapi.Header(req, kiosk.HeaderTimestamp),
+		Nonce:     httpapi.Header(req, kiosk.HeaderNonce),
+		Signature: httpapi.Header(req, kiosk.HeaderSignature),
+		Method:    req.RequestContext.HTTP.Method,
+		Path:      req.RawPath,
+		Body:      body,
+	})
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	var sub rating.Submission
+	if err := httpapi.DecodeJSON(req, body, &sub); err != nil {
+		return httpapi.Response{}, err
+	}
+	now := h.Now()
+	level, at, err := h.Policy.Accept(sub, now)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	r := rating.Rating{
+		ID: sub.ID, KioskID: k.ID, WindowID: k.WindowID, HallID: k.HallID, UnitID: k.UnitID,
+		Level: level, RatedAt: at.UTC(), ReceivedAt: now.UTC(),
+	}
+	if err := h.Queue.Send(ctx, r); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusAccepted, Accepted{ID: r.ID, Status: "accepted"}), nil
+}

@@ -1,0 +1,76 @@
+// Package evaluationingest consumes the ratings queue: each rating is stored once and counted in
+// its window's monthly counters exactly once, whatever the retries and redeliveries. Messages
+// that can never be stored (poison) are reported as failures, so after the queue's
+// maxReceiveCount they rest in the dead-letter queue; a batch that fails to write is reported
+// whole and redelivered.
+package evaluationingest
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"banban/shared/dynamo"
+	"banban/shared/logging"
+	"banban/shared/rating"
+)
+
+// Config is read from the environment set by template.yaml.
+type Config struct {
+	RatingsTable string `env:"RATINGS_TABLE,required"`
+}
+
+// Recorder stores ratings exactly once; see dynamo.Ratings.
+type Recorder interface {
+	Record(ctx context.Context, rs []rating.Rating) (dynamo.RecordResult, error)
+}
+
+// Handler is the SQS consumer.
+type Handler struct {
+	Ratings Recorder
+	Log     *slog.Logger
+}
+
+// Handle records a batch and reports the messages to redeliver.
+func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	log := logging.ForInvocation(ctx, h.Log)
+	var resp events.SQSEventResponse
+	fail := func(msgID string) {
+		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: msgID})
+	}
+	var (
+		ratings []rating.Rating
+		msgIDs  []string
+	)
+	for _, m := range ev.Records {
+		var r rating.Rating
+		err := json.Unmarshal([]byte(m.Body), &r)
+		if err == nil {
+			err = r.Check()
+		}
+		if err != nil {
+			// Poison: never storable. Reported so it reaches the DLQ after maxReceiveCount
+			// instead of vanishing; the log names the message, not its content.
+			log.Error("unreadable rating message", "messageId", m.MessageId, "error", err.Error())
+			fail(m.MessageId)
+			continue
+		}
+		ratings = append(ratings, r)
+		msgIDs = append(msgIDs, m.MessageId)
+	}
+	for start := 0; start < len(ratings); start += dynamo.MaxRecordBatch {
+		end := min(start+dynamo.MaxRecordBatch, len(ratings))
+		res, err := h.Ratings.Record(ctx, ratings[start:end])
+		if err != nil {
+			log.Error("recording ratings failed; batch will be redelivered", "count", end-start, "error", err.Error())
+			for _, id := range msgIDs[start:end] {
+				fail(id)
+			}
+			continue
+		}
+		log.Info("ratings recorded", "stored", len(res.Stored), "duplicates", len(res.Duplicates))
+	}
+	return resp, nil
+}

@@ -1,0 +1,120 @@
+package rating
+
+import (
+	"testing"
+	"time"
+
+	"banban/shared/apperr"
+	"banban/shared/calendar"
+)
+
+var policy = Policy{Window: 7 * 24 * time.Hour, ClockSkew: 5 * time.Minute}
+
+const goodID = "6f1c2a4e-8b7d-4c3e-9f0a-1b2c3d4e5f60"
+
+func TestAcceptValidSubmission(t *testing.T) {
+	now := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	lv, at, err := policy.Accept(Submission{ID: goodID, Level: 4, RatedAt: "2026-11-28T17:59:00+08:00"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lv != Satisfied || !at.Equal(now.Add(-time.Minute)) {
+		t.Errorf("got level %d at %s", lv, at)
+	}
+}
+
+func TestAcceptRefusesWithField(t *testing.T) {
+	now := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name  string
+		sub   Submission
+		field string
+	}{
+		{"upper-case id", Submission{ID: "6F1C2A4E-8B7D-4C3E-9F0A-1B2C3D4E5F60", Level: 5, RatedAt: "2026-11-28T10:00:00Z"}, "id"},
+		{"no id", Submission{Level: 5, RatedAt: "2026-11-28T10:00:00Z"}, "id"},
+		{"level 0", Submission{ID: goodID, Level: 0, RatedAt: "2026-11-28T10:00:00Z"}, "level"},
+		{"level 6", Submission{ID: goodID, Level: 6, RatedAt: "2026-11-28T10:00:00Z"}, "level"},
+		{"no time", Submission{ID: goodID, Level: 5}, "ratedAt"},
+		{"no offset", Submission{ID: goodID, Level: 5, RatedAt: "2026-11-28T10:00:00"}, "ratedAt"},
+		{"future", Submission{ID: goodID, Level: 5, RatedAt: "2026-11-28T10:06:00Z"}, "ratedAt"},
+		{"too old", Submission{ID: goodID, Level: 5, RatedAt: "2026-11-21T09:59:59Z"}, "ratedAt"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := policy.Accept(tt.sub, now)
+			e, ok := apperr.As(err)
+			if !ok || e.Kind != apperr.Invalid || e.Field != tt.field {
+				t.Fatalf("got %v, want invalid field %s", err, tt.field)
+			}
+		})
+	}
+}
+
+func TestTallyGroupsByWindowAndShanghaiMonth(t *testing.T) {
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	rs := []Rating{
+		{WindowID: "w1", Level: 5, RatedAt: at("2026-10-31T16:00:00Z")}, // 2026-11-01 00:00 Shanghai
+		{WindowID: "w1", Level: 5, RatedAt: at("2026-11-10T01:00:00Z")},
+		{WindowID: "w1", Level: 1, RatedAt: at("2026-10-31T15:59:59Z")}, // October
+		{WindowID: "w2", Level: 3, RatedAt: at("2026-11-10T01:00:00Z")},
+	}
+	got := Tally(rs)
+	if len(got) != 3 {
+		t.Fatalf("got %d counters: %v", len(got), got)
+	}
+	nov := got[CounterKey{"w1", mustMonth(t, "2026-11")}]
+	if nov[VerySatisfied] != 2 || nov.Total() != 2 {
+		t.Errorf("w1 November = %v", nov)
+	}
+	oct := got[CounterKey{"w1", mustMonth(t, "2026-10")}]
+	if oct[VeryDissatisfied] != 1 || oct.Total() != 1 {
+		t.Errorf("w1 October = %v", oct)
+	}
+	if w2 := got[CounterKey{"w2", mustMonth(t, "2026-11")}]; w2[BasicallySatisfied] != 1 {
+		t.Errorf("w2 = %v", w2)
+	}
+}
+
+func TestCheckRefusesIncompleteRatings(t *testing.T) {
+	ok := Rating{ID: goodID, KioskID: "k", WindowID: "w", HallID: "h", UnitID: "u", Level: 3,
+		RatedAt: time.Now(), ReceivedAt: time.Now()}
+	if err := ok.Check(); err != nil {
+		t.Fatal(err)
+	}
+	for name, mutate := range map[string]func(*Rating){
+		"id":     func(r *Rating) { r.ID = "x" },
+		"window": func(r *Rating) { r.WindowID = "" },
+		"level":  func(r *Rating) { r.Level = 9 },
+		"time":   func(r *Rating) { r.RatedAt = time.Time{} },
+	} {
+		r := ok
+		mutate(&r)
+		if r.Check() == nil {
+			t.Errorf("rating without a good %s passed", name)
+		}
+	}
+}
+
+func TestLevelNames(t *testing.T) {
+	if VeryDissatisfied.Name() != "非常不满意" || VerySatisfied.Name() != "非常满意" {
+		t.Error("level names do not follow the national standard")
+	}
+	if Level(0).Valid() || Level(6).Valid() || !Level(3).Valid() {
+		t.Error("Valid is wrong at the edges")
+	}
+}
+
+func mustMonth(t *testing.T, s string) calendar.Month {
+	t.Helper()
+	m, err := calendar.ParseMonth(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
