@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"banban/shared/apperr"
+	"banban/shared/auth"
 )
 
 // The fakes below are for the pure authentication logic; the DynamoDB adapters are tested against
@@ -146,3 +147,24 @@ func TestCachedRegistryKeepsKiosksForTTL(t *testing.T) {
 type registryFunc func(id string) (Kiosk, error)
 
 func (f registryFunc) Kiosk(_ context.Context, id string) (Kiosk, error) { return f(id) }
+
+func TestNewKioskHasAFreshSecret(t *testing.T) {
+	w := auth.WindowScope{WindowID: "w1", HallID: "h1", UnitID: "u1"}
+	a, err := New("kiosk-w1", w, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := New("kiosk-w1", w, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Secret) < 43 || a.Secret == b.Secret || !a.Active || a.WindowID != "w1" {
+		t.Errorf("got %+v and %+v", a, b)
+	}
+	if _, err := New("bad id!", w, now); apperr.KindOf(err) != apperr.Invalid {
+		t.Errorf("bad id: %v", err)
+	}
+	if _, err := New("k", auth.WindowScope{WindowID: "w1"}, now); apperr.KindOf(err) != apperr.Invalid {
+		t.Errorf("window without hall: %v", err)
+	}
+}
