@@ -6,17 +6,12 @@ import (
 	"time"
 
 	"banban/shared/awsclient"
-	"banban/shared/dynamo"
 	"banban/shared/handler/evaluationingest"
 	"banban/shared/lambdamain"
 )
 
 func main() {
 	lambdamain.Start(func(_ context.Context, env lambdamain.Env[evaluationingest.Config]) (any, error) {
-		h := &evaluationingest.Handler{
-			Ratings: &dynamo.Ratings{DB: awsclient.DynamoDB(env.AWS), Table: env.Config.RatingsTable, Now: time.Now},
-			Log:     env.Log,
-		}
-		return h.Handle, nil
+		return evaluationingest.New(env.Config, awsclient.DynamoDB(env.AWS), env.Log, time.Now).Handle, nil
 	})
 }

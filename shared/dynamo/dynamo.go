@@ -29,7 +29,7 @@ var _ API = (*dynamodb.Client)(nil)
 // callTimeout bounds every DynamoDB call: locally a Lambda deadline may be missing.
 const callTimeout = 5 * time.Second
 
-func jsonTags(o *attributevalue.EncoderOptions) { o.TagKey = "json" }
+func jsonTags(o *attributevalue.EncoderOptions)       { o.TagKey = "json" }
 func jsonTagsDecode(o *attributevalue.DecoderOptions) { o.TagKey = "json" }
 
 func marshal(v any) (map[string]types.AttributeValue, error) {

@@ -90,4 +90,3 @@ func (s *Nonces) Claim(ctx context.Context, kioskID, nonce string, until time.Ti
 	}
 	return nil
 }
-

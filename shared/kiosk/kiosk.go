@@ -140,3 +140,14 @@ func (a *Authenticator) Authenticate(ctx context.Context, r Request) (Kiosk, err
 	}
 	return k, nil
 }
+
+// Headers are the headers a kiosk sends with a request signed at time at with nonce.
+func Headers(k Kiosk, method, path string, body []byte, at time.Time, nonce string) map[string]string {
+	ts := strconv.FormatInt(at.Unix(), 10)
+	return map[string]string{
+		HeaderID:        k.ID,
+		HeaderTimestamp: ts,
+		HeaderNonce:     nonce,
+		HeaderSignature: Sign(k.Secret, method, path, ts, nonce, body),
+	}
+}

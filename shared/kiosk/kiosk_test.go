@@ -97,7 +97,9 @@ func TestAuthenticateRefuses(t *testing.T) {
 		{"wrong secret", func() Request { return signed("k1", "guess", now, "nonce-0123456789ab", body) }, "bad_signature", apperr.Unauthenticated},
 		{"body changed", func() Request { r := good(); r.Body = []byte(`{"level":1}`); return r }, "bad_signature", apperr.Unauthenticated},
 		{"path changed", func() Request { r := good(); r.Path = "/v1/evaluations/batch"; return r }, "bad_signature", apperr.Unauthenticated},
-		{"stale", func() Request { return signed("k1", "s3cret-k1", now.Add(-301*time.Second), "nonce-0123456789ab", body) }, "stale_timestamp", apperr.Unauthenticated},
+		{"stale", func() Request {
+			return signed("k1", "s3cret-k1", now.Add(-301*time.Second), "nonce-0123456789ab", body)
+		}, "stale_timestamp", apperr.Unauthenticated},
 		{"future", func() Request { return signed("k1", "s3cret-k1", now.Add(301*time.Second), "nonce-0123456789ab", body) }, "stale_timestamp", apperr.Unauthenticated},
 		{"timestamp not a number", func() Request { r := good(); r.Timestamp = "soon"; return r }, "bad_timestamp", apperr.Unauthenticated},
 		{"short nonce", func() Request { return signed("k1", "s3cret-k1", now, "abc", body) }, "bad_nonce", apperr.Unauthenticated},

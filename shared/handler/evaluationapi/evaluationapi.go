@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"time"
 
+	"banban/shared/dynamo"
 	"banban/shared/httpapi"
 	"banban/shared/kiosk"
+	"banban/shared/queue"
 	"banban/shared/rating"
 )
 
@@ -28,6 +30,10 @@ const MaxBody = 4 << 10
 
 // ClockSkew is how far a kiosk's clock may drift, for signatures and rating times alike.
 const ClockSkew = 300 * time.Second
+
+// KioskCacheTTL is how long a warm function trusts a kiosk record it read; disabling or
+// re-keying a kiosk takes effect within it.
+const KioskCacheTTL = time.Minute
 
 // Authenticator verifies signed kiosk requests.
 type Authenticator interface {
@@ -51,6 +57,21 @@ type Handler struct {
 type Accepted struct {
 	ID     string `json:"id"`
 	Status string `json:"status"`
+}
+
+// New wires the handler to its DynamoDB tables and queue.
+func New(cfg Config, db dynamo.API, sqs queue.API, now func() time.Time) *Handler {
+	return &Handler{
+		Kiosks: &kiosk.Authenticator{
+			Kiosks: &kiosk.CachedRegistry{Next: &dynamo.Kiosks{DB: db, Table: cfg.KiosksTable}, TTL: KioskCacheTTL, Now: now},
+			Nonces: &dynamo.Nonces{DB: db, Table: cfg.NoncesTable, Now: now},
+			Now:    now,
+			Skew:   ClockSkew,
+		},
+		Queue:  &queue.Sender{SQS: sqs, URL: cfg.RatingsQueueURL},
+		Policy: rating.Policy{Window: time.Duration(cfg.RatingWindowDays) * 24 * time.Hour, ClockSkew: ClockSkew},
+		Now:    now,
+	}
 }
 
 // Routes registers the handler's routes.

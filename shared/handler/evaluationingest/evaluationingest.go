@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -31,6 +32,11 @@ type Recorder interface {
 type Handler struct {
 	Ratings Recorder
 	Log     *slog.Logger
+}
+
+// New wires the handler to the ratings table.
+func New(cfg Config, db dynamo.API, log *slog.Logger, now func() time.Time) *Handler {
+	return &Handler{Ratings: &dynamo.Ratings{DB: db, Table: cfg.RatingsTable, Now: now}, Log: log}
 }
 
 // Handle records a batch and reports the messages to redeliver.

@@ -12,6 +12,7 @@ import (
 	"banban/shared/auth"
 	"banban/shared/calendar"
 	"banban/shared/directory"
+	"banban/shared/dynamo"
 	"banban/shared/httpapi"
 	"banban/shared/rating"
 )
@@ -37,6 +38,15 @@ type Handler struct {
 	Windows  Windows
 	Counters Counters
 	Now      func() time.Time
+}
+
+// New wires the handler to the directory and ratings tables.
+func New(cfg Config, db dynamo.API, now func() time.Time) *Handler {
+	return &Handler{
+		Windows:  &dynamo.Directory{DB: db, Table: cfg.DirectoryTable},
+		Counters: &dynamo.Ratings{DB: db, Table: cfg.RatingsTable, Now: now},
+		Now:      now,
+	}
 }
 
 // Routes registers the handler's routes.

@@ -1,0 +1,236 @@
+package evaluationapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/google/uuid"
+
+	"banban/local/stacktest"
+	"banban/local/testenv"
+	"banban/shared/directory"
+	"banban/shared/dynamo"
+	"banban/shared/handler/evaluationapi"
+	"banban/shared/httpapi"
+	"banban/shared/kiosk"
+	"banban/shared/rating"
+)
+
+var ctx = context.Background()
+
+type fixture struct {
+	router *httpapi.Router
+	kiosk  kiosk.Kiosk
+	sqs    *sqs.Client
+	queue  string
+	now    time.Time
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	env := stacktest.Provision(t)
+	db, q := testenv.DynamoDB(t), testenv.SQS(t)
+	now := time.Now()
+	k, err := kiosk.New("kiosk-zb-a01", directory.Window{ID: "zb-a01", HallID: "zb-center", UnitID: "zb-scjg"}.Scope(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (&dynamo.Kiosks{DB: db, Table: env.Table(t, "KiosksTable")}).Put(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	cfg := evaluationapi.Config{
+		KiosksTable: env.Table(t, "KiosksTable"), NoncesTable: env.Table(t, "NoncesTable"),
+		RatingsQueueURL: env.QueueURL(t, "RatingsQueue"), RatingWindowDays: 7,
+	}
+	h := evaluationapi.New(cfg, db, q, func() time.Time { return now })
+	return &fixture{router: h.Routes(slog.New(slog.NewJSONHandler(io.Discard, nil))), kiosk: k, sqs: q, queue: cfg.RatingsQueueURL, now: now}
+}
+
+var nonceSeq int
+
+func nonce() string {
+	nonceSeq++
+	return fmt.Sprintf("test-nonce-%08d", nonceSeq)
+}
+
+// request builds a signed API Gateway request for body, as a kiosk sends it.
+func (f *fixture) request(body string) httpapi.Request {
+	h := kiosk.Headers(f.kiosk, "POST", "/v1/evaluations", []byte(body), f.now, nonce())
+	headers := map[string]string{"content-type": "application/json"}
+	for k, v := range h {
+		headers[strings.ToLower(k)] = v
+	}
+	req := httpapi.Request{RouteKey: "POST /v1/evaluations", RawPath: "/v1/evaluations", Headers: headers, Body: body}
+	req.RequestContext.HTTP.Method = "POST"
+	return req
+}
+
+func (f *fixture) submission(level int) string {
+	return fmt.Sprintf(`{"id":%q,"level":%d,"ratedAt":%q}`, uuid.NewString(), level, f.now.Add(-time.Minute).Format(time.RFC3339))
+}
+
+func (f *fixture) invoke(t *testing.T, req httpapi.Request) (int, httpapi.ErrorDetail, string) {
+	t.Helper()
+	resp, err := f.router.Invoke(ctx, req)
+	if err != nil {
+		t.Fatalf("handler returned a Go error: %v", err)
+	}
+	var e httpapi.ErrorBody
+	if resp.StatusCode >= 400 {
+		if err := json.Unmarshal([]byte(resp.Body), &e); err != nil {
+			t.Fatalf("error body %q: %v", resp.Body, err)
+		}
+	}
+	return resp.StatusCode, e.Error, resp.Body
+}
+
+func (f *fixture) queued(t *testing.T) []rating.Rating {
+	t.Helper()
+	out, err := f.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &f.queue, MaxNumberOfMessages: 10, WaitTimeSeconds: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs []rating.Rating
+	for _, m := range out.Messages {
+		var r rating.Rating
+		if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &r); err != nil {
+			t.Fatal(err)
+		}
+		rs = append(rs, r)
+	}
+	return rs
+}
+
+func TestASignedRatingIsQueuedForTheKiosksWindow(t *testing.T) {
+	f := setup(t)
+	body := f.submission(5)
+	status, _, resp := f.invoke(t, f.request(body))
+	if status != 202 {
+		t.Fatalf("status %d: %s", status, resp)
+	}
+	var sub rating.Submission
+	if err := json.Unmarshal([]byte(body), &sub); err != nil {
+		t.Fatal(err)
+	}
+	var acc evaluationapi.Accepted
+	if err := json.Unmarshal([]byte(resp), &acc); err != nil || acc.ID != sub.ID || acc.Status != "accepted" {
+		t.Fatalf("answer %s", resp)
+	}
+	q := f.queued(t)
+	if len(q) != 1 {
+		t.Fatalf("%d messages queued", len(q))
+	}
+	r := q[0]
+	if r.ID != sub.ID || r.Level != 5 || r.WindowID != "zb-a01" || r.HallID != "zb-center" || r.UnitID != "zb-scjg" || r.KioskID != f.kiosk.ID {
+		t.Errorf("queued %+v", r)
+	}
+	if err := r.Check(); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestBadRequestsAreRefusedAndNothingIsQueued(t *testing.T) {
+	f := setup(t)
+	good := f.submission(4)
+	tests := []struct {
+		name   string
+		req    func() httpapi.Request
+		status int
+		code   string
+		field  string
+	}{
+		{"bad signature", func() httpapi.Request {
+			r := f.request(good)
+			r.Headers["x-kiosk-signature"] = strings.Repeat("0", 64)
+			return r
+		}, 401, "bad_signature", ""},
+		{"replayed nonce", func() httpapi.Request {
+			r := f.request(good)
+			if s, _, body := f.invoke(t, r); s != 202 {
+				t.Fatalf("first post: %d %s", s, body)
+			}
+			f.purge(t) // the first post is accepted; only the replay must leave nothing
+			return r
+		}, 401, "replayed_nonce", ""},
+		{"stale timestamp", func() httpapi.Request {
+			r := f.request(good)
+			old := strconv.FormatInt(f.now.Add(-301*time.Second).Unix(), 10)
+			r.Headers["x-kiosk-timestamp"] = old
+			r.Headers["x-kiosk-signature"] = kiosk.Sign(f.kiosk.Secret, "POST", "/v1/evaluations", old, r.Headers["x-kiosk-nonce"], []byte(good))
+			return r
+		}, 401, "stale_timestamp", ""},
+		{"unknown kiosk", func() httpapi.Request {
+			r := f.request(good)
+			r.Headers["x-kiosk-id"] = "kiosk-unknown"
+			return r
+		}, 401, "unknown_kiosk", ""},
+		{"no signature headers", func() httpapi.Request {
+			r := f.request(good)
+			delete(r.Headers, "x-kiosk-signature")
+			return r
+		}, 401, "missing_signature", ""},
+		{"identity field injected", func() httpapi.Request {
+			return f.request(strings.Replace(good, `{`, `{"idNumber":"370302199001011234",`, 1))
+		}, 400, "invalid_field", "idNumber"},
+		{"window field injected", func() httpapi.Request {
+			return f.request(strings.Replace(good, `{`, `{"windowId":"zb-b01",`, 1))
+		}, 400, "invalid_field", "windowId"},
+		{"level as string", func() httpapi.Request {
+			return f.request(strings.Replace(good, `"level":4`, `"level":"4"`, 1))
+		}, 400, "invalid_field", "level"},
+		{"level out of range", func() httpapi.Request {
+			return f.request(strings.Replace(good, `"level":4`, `"level":9`, 1))
+		}, 400, "invalid_field", "level"},
+		{"not JSON", func() httpapi.Request { return f.request(`level=4`) }, 400, "invalid_field", "body"},
+		{"invalid UTF-8", func() httpapi.Request {
+			return f.request(strings.Replace(good, `{`, "{\"x\":\"\xff\",", 1))
+		}, 400, "invalid_utf8", ""},
+		{"oversized", func() httpapi.Request {
+			return f.request(strings.Replace(good, `{`, `{"pad":"`+strings.Repeat("a", evaluationapi.MaxBody)+`",`, 1))
+		}, 413, "body_too_large", ""},
+		{"oversized base64", func() httpapi.Request {
+			r := f.request(good)
+			r.Body = base64.StdEncoding.EncodeToString(bytes.Repeat([]byte("a"), 2*evaluationapi.MaxBody))
+			r.IsBase64Encoded = true
+			return r
+		}, 413, "body_too_large", ""},
+		{"wrong content type", func() httpapi.Request {
+			r := f.request(good)
+			r.Headers["content-type"] = "text/plain"
+			return r
+		}, 415, "unsupported_media_type", ""},
+		{"rating in the future", func() httpapi.Request {
+			return f.request(fmt.Sprintf(`{"id":%q,"level":4,"ratedAt":%q}`, uuid.NewString(), f.now.Add(time.Hour).Format(time.RFC3339)))
+		}, 400, "invalid_field", "ratedAt"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := tt.req()
+			status, e, body := f.invoke(t, req)
+			if status != tt.status || e.Code != tt.code || e.Field != tt.field {
+				t.Fatalf("got %d %s", status, body)
+			}
+			if q := f.queued(t); len(q) != 0 {
+				t.Fatalf("%d ratings queued by a refused request", len(q))
+			}
+		})
+	}
+}
+
+func (f *fixture) purge(t *testing.T) {
+	t.Helper()
+	if _, err := f.sqs.PurgeQueue(ctx, &sqs.PurgeQueueInput{QueueUrl: &f.queue}); err != nil {
+		t.Fatal(err)
+	}
+}
