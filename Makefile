@@ -16,11 +16,10 @@ FUNCTIONS := EvaluationApiFunction:evaluation-api \
 fn_id   = $(word 1,$(subst :, ,$(1)))
 fn_dir  = $(word 2,$(subst :, ,$(1)))
 
-# Ports of the local servers (make test uses its own so a running `make run` is not disturbed).
-RUN_DYNAMODB_PORT ?= 8000
-RUN_SQS_PORT      ?= 9324
-TEST_DYNAMODB_PORT ?= 8010
-TEST_SQS_PORT      ?= 9334
+# The local servers: `make run` uses the default ports, `make test` and `make bench` a set of
+# their own, so they never disturb a running `make run`.
+RUN_SERVERS  := BANBAN_RUN_NAME=run BANBAN_DYNAMODB_PORT=8000 BANBAN_SQS_PORT=9324
+TEST_SERVERS := BANBAN_RUN_NAME=test BANBAN_DYNAMODB_PORT=8010 BANBAN_SQS_PORT=9334
 
 .PHONY: help
 help:
@@ -56,29 +55,22 @@ deps:
 
 .PHONY: run
 run: deps build-local
-	@DYNAMODB_PORT=$(RUN_DYNAMODB_PORT) SQS_PORT=$(RUN_SQS_PORT) local/servers.sh start
-	@trap 'DYNAMODB_PORT=$(RUN_DYNAMODB_PORT) SQS_PORT=$(RUN_SQS_PORT) local/servers.sh stop' EXIT; \
-	AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:$(RUN_DYNAMODB_PORT) \
-	AWS_ENDPOINT_URL_SQS=http://127.0.0.1:$(RUN_SQS_PORT) \
-	$(GO) run ./local/cmd/banban-local up --demo
+	@$(RUN_SERVERS) local/servers.sh start
+	@trap '$(RUN_SERVERS) local/servers.sh stop' EXIT; \
+	env $$($(RUN_SERVERS) local/servers.sh env) $(GO) run ./local/cmd/banban-local up -demo
 
-# ---------------------------------------------------------------- tests
-TEST_ENV = BANBAN_TEST_DYNAMODB=http://127.0.0.1:$(TEST_DYNAMODB_PORT) \
-           BANBAN_TEST_SQS=http://127.0.0.1:$(TEST_SQS_PORT) \
-           BANBAN_BUILD_DIR=$(LOCAL)/build \
-           BANBAN_RIE=$(LOCAL)/bin/aws-lambda-rie
-
+# ---------------------------------------------------------------- tests and benchmarks
 .PHONY: test
 test: deps build-local
-	@DYNAMODB_PORT=$(TEST_DYNAMODB_PORT) SQS_PORT=$(TEST_SQS_PORT) RUN_NAME=test local/servers.sh start
-	@trap 'DYNAMODB_PORT=$(TEST_DYNAMODB_PORT) SQS_PORT=$(TEST_SQS_PORT) RUN_NAME=test local/servers.sh stop' EXIT; \
-	$(TEST_ENV) $(GO) test -count=1 -timeout 20m ./...
+	@$(TEST_SERVERS) local/servers.sh start
+	@trap '$(TEST_SERVERS) local/servers.sh stop' EXIT; \
+	env $$($(TEST_SERVERS) local/servers.sh env) $(GO) test -count=1 -timeout 20m ./...
 
 .PHONY: bench
 bench: deps build-local
-	@DYNAMODB_PORT=$(TEST_DYNAMODB_PORT) SQS_PORT=$(TEST_SQS_PORT) RUN_NAME=test local/servers.sh start
-	@trap 'DYNAMODB_PORT=$(TEST_DYNAMODB_PORT) SQS_PORT=$(TEST_SQS_PORT) RUN_NAME=test local/servers.sh stop' EXIT; \
-	$(TEST_ENV) $(GO) run ./local/cmd/banban-bench -out docs/benchmarks.md
+	@$(TEST_SERVERS) local/servers.sh start
+	@trap '$(TEST_SERVERS) local/servers.sh stop' EXIT; \
+	env $$($(TEST_SERVERS) local/servers.sh env) $(GO) run ./local/cmd/banban-bench -out docs/benchmarks.md
 
 .PHONY: lint
 lint:

@@ -1,0 +1,110 @@
+// Package demo loads the demo directory (units, halls, windows, staff of the Zibo halls) into a
+// local stack and registers one rating kiosk per window, keeping the kiosks' secrets in
+// .local/kiosks.json so the CLI can sign ratings as those kiosks.
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"banban/shared/directory"
+	"banban/shared/dynamo"
+	"banban/shared/kiosk"
+)
+
+// DirectoryFile is the demo directory, relative to the repository root.
+const DirectoryFile = "data/demo/directory.json"
+
+// KiosksFile keeps the registered demo kiosks (with secrets), relative to the repository root.
+const KiosksFile = ".local/kiosks.json"
+
+// ReadDirectory reads the demo directory.
+func ReadDirectory(root string) (directory.Data, error) {
+	var d directory.Data
+	raw, err := os.ReadFile(filepath.Join(root, DirectoryFile))
+	if err != nil {
+		return d, fmt.Errorf("read demo directory: %w", err)
+	}
+	if err := json.Unmarshal(raw, &d); err != nil {
+		return d, fmt.Errorf("parse demo directory: %w", err)
+	}
+	return d, nil
+}
+
+// KioskID is the id of the demo kiosk of a window.
+func KioskID(windowID string) string { return "kiosk-" + windowID }
+
+// Load writes the directory and registers a kiosk for every window, returning the kiosks.
+func Load(ctx context.Context, root string, dir *dynamo.Directory, kiosks *dynamo.Kiosks) ([]kiosk.Kiosk, error) {
+	d, err := ReadDirectory(root)
+	if err != nil {
+		return nil, err
+	}
+	if err := dir.Load(ctx, d); err != nil {
+		return nil, err
+	}
+	out := make([]kiosk.Kiosk, 0, len(d.Windows))
+	for _, w := range d.Windows {
+		k, err := Register(ctx, kiosks, KioskID(w.ID), w)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, SaveKiosks(root, out)
+}
+
+// Register creates a kiosk for window w with a fresh secret and stores it.
+func Register(ctx context.Context, kiosks *dynamo.Kiosks, id string, w directory.Window) (kiosk.Kiosk, error) {
+	k, err := kiosk.New(id, w.Scope(), time.Now())
+	if err != nil {
+		return kiosk.Kiosk{}, err
+	}
+	if err := kiosks.Put(ctx, k); err != nil {
+		return kiosk.Kiosk{}, fmt.Errorf("register kiosk %s: %w", id, err)
+	}
+	return k, nil
+}
+
+// SaveKiosks merges ks into .local/kiosks.json (readable by the owner only: it holds secrets).
+func SaveKiosks(root string, ks []kiosk.Kiosk) error {
+	all, err := Kiosks(root)
+	if err != nil {
+		return err
+	}
+	for _, k := range ks {
+		all[k.ID] = k
+	}
+	raw, err := json.MarshalIndent(all, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode kiosks: %w", err)
+	}
+	path := filepath.Join(root, KiosksFile)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("save kiosks: %w", err)
+	}
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		return fmt.Errorf("save kiosks: %w", err)
+	}
+	return nil
+}
+
+// Kiosks reads the saved kiosks by id; none saved yet is an empty map.
+func Kiosks(root string) (map[string]kiosk.Kiosk, error) {
+	all := map[string]kiosk.Kiosk{}
+	raw, err := os.ReadFile(filepath.Join(root, KiosksFile))
+	if os.IsNotExist(err) {
+		return all, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read kiosks: %w", err)
+	}
+	if err := json.Unmarshal(raw, &all); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", KiosksFile, err)
+	}
+	return all, nil
+}

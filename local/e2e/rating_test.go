@@ -1,0 +1,171 @@
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/google/uuid"
+
+	"banban/local/demo"
+	"banban/local/testenv"
+	"banban/shared/calendar"
+	"banban/shared/handler/evaluationstaff"
+	"banban/shared/kiosk"
+)
+
+func (s *system) do(t *testing.T, method, path string, headers map[string]string, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, s.base+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+// signed returns the headers of a kiosk request signed now with a fresh nonce.
+func signed(k kiosk.Kiosk, body string, at time.Time) map[string]string {
+	h := kiosk.Headers(k, "POST", "/v1/evaluations", []byte(body), at, rand.Text())
+	h["Content-Type"] = "application/json"
+	return h
+}
+
+func (s *system) token(t *testing.T, claims map[string]any) map[string]string {
+	t.Helper()
+	tok, err := s.auth.Mint(claims, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"Authorization": "Bearer " + tok}
+}
+
+func (s *system) stats(t *testing.T, window, month string, headers map[string]string) evaluationstaff.WindowStats {
+	t.Helper()
+	status, body := s.do(t, "GET", "/v1/windows/"+window+"/stats?month="+month, headers, "")
+	if status != 200 {
+		t.Fatalf("stats: %d %s", status, body)
+	}
+	var ws evaluationstaff.WindowStats
+	if err := json.Unmarshal([]byte(body), &ws); err != nil {
+		t.Fatal(err)
+	}
+	return ws
+}
+
+// drained waits until the ratings queue holds no message, visible or in flight.
+func (s *system) drained(t *testing.T) {
+	t.Helper()
+	q := testenv.SQS(t)
+	url := s.stack.Resources.Queues["RatingsQueue"].URL
+	testenv.Eventually(t, 30*time.Second, func() error {
+		out, err := q.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: &url,
+			AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}})
+		if err != nil {
+			return err
+		}
+		if v, f := out.Attributes["ApproximateNumberOfMessages"], out.Attributes["ApproximateNumberOfMessagesNotVisible"]; v != "0" || f != "0" {
+			return fmt.Errorf("ratings queue holds %s visible and %s in flight", v, f)
+		}
+		return nil
+	})
+}
+
+// TestASignedRatingIsCountedOnce follows a new user of the README: a kiosk posts a rating (and,
+// having lost the answer, posts it twice more), a unit administrator reads the window's counts.
+func TestASignedRatingIsCountedOnce(t *testing.T) {
+	s := start(t)
+	ctx := context.Background()
+	w, err := s.directory.Window(ctx, "zb-a01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := demo.Register(ctx, s.kiosks, demo.KioskID(w.ID), w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	month := calendar.MonthOf(now).String()
+	unitAdmin := s.token(t, map[string]any{"sub": "unit-admin-scjg", "role": "unit_admin", "unit": "zb-scjg"})
+
+	body := fmt.Sprintf(`{"id":%q,"level":5,"ratedAt":%q}`, uuid.NewString(), now.Format(time.RFC3339))
+	var first map[string]string
+	for i := range 3 {
+		h := signed(k, body, now)
+		if i == 0 {
+			first = h
+		}
+		if status, answer := s.do(t, "POST", "/v1/evaluations", h, body); status != 202 {
+			t.Fatalf("post %d: %d %s", i+1, status, answer)
+		}
+	}
+	other := fmt.Sprintf(`{"id":%q,"level":2,"ratedAt":%q}`, uuid.NewString(), now.Add(-time.Hour).Format(time.RFC3339))
+	if status, answer := s.do(t, "POST", "/v1/evaluations", signed(k, other, now), other); status != 202 {
+		t.Fatalf("second rating: %d %s", status, answer)
+	}
+
+	// Refused requests: none of them may add anything.
+	stale := signed(k, other, now.Add(-10*time.Minute))
+	badSig := signed(k, other, now)
+	badSig[kiosk.HeaderSignature] = strings.Repeat("ab", 32)
+	unknown := signed(kiosk.Kiosk{ID: "kiosk-nobody", Secret: k.Secret}, other, now)
+	for name, c := range map[string]struct {
+		headers map[string]string
+		code    string
+	}{
+		"replayed nonce":  {first, "replayed_nonce"},
+		"stale timestamp": {stale, "stale_timestamp"},
+		"bad signature":   {badSig, "bad_signature"},
+		"unknown kiosk":   {unknown, "unknown_kiosk"},
+	} {
+		b := other
+		if name == "replayed nonce" {
+			b = body
+		}
+		status, answer := s.do(t, "POST", "/v1/evaluations", c.headers, b)
+		if status != 401 || !strings.Contains(answer, `"code":"`+c.code+`"`) {
+			t.Errorf("%s: %d %s", name, status, answer)
+		}
+	}
+
+	s.drained(t)
+	ws := s.stats(t, "zb-a01", month, unitAdmin)
+	if ws.Total != 2 || ws.Levels[4].Count != 1 || ws.Levels[1].Count != 1 {
+		t.Errorf("counted %+v, want one 非常满意 and one 不满意", ws)
+	}
+
+	// Who may read: the JWT authorizer refuses a missing or foreign token; the handler refuses
+	// another unit's administrator.
+	if status, answer := s.do(t, "GET", "/v1/windows/zb-a01/stats", nil, ""); status != 401 || answer != `{"message":"Unauthorized"}` {
+		t.Errorf("no token: %d %s", status, answer)
+	}
+	if status, answer := s.do(t, "GET", "/v1/windows/zb-a01/stats", map[string]string{"Authorization": "Bearer " + strings.Repeat("x", 40)}, ""); status != 401 {
+		t.Errorf("forged token: %d %s", status, answer)
+	}
+	other401 := s.token(t, map[string]any{"sub": "unit-admin-rsj", "role": "unit_admin", "unit": "zb-rsj"})
+	if status, answer := s.do(t, "GET", "/v1/windows/zb-a01/stats", other401, ""); status != 403 {
+		t.Errorf("another unit's administrator: %d %s", status, answer)
+	}
+	if status, answer := s.do(t, "GET", "/v1/windows/zb-a01/stats?month=2026-13", unitAdmin, ""); status != 400 || !strings.Contains(answer, `"field":"month"`) {
+		t.Errorf("bad month: %d %s", status, answer)
+	}
+}

@@ -1,0 +1,235 @@
+// Package testenv holds helpers for tests that need the offline local stack: AWS clients for the
+// DynamoDB Local and SQS servers started by `make test` (local/servers.sh), the Lambda Runtime
+// Interface Emulator, function binaries built once per test binary, unique resource names and
+// polling with a deadline.
+//
+// Tests read the server endpoints from BANBAN_TEST_DYNAMODB and BANBAN_TEST_SQS (e.g.
+// http://127.0.0.1:8000). When a variable is unset the test fails, never skips: a skipped
+// integration test looks green while testing nothing. Run them through `make test`, or start the
+// servers yourself (local/servers.sh start) and export the variables (local/servers.sh env).
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+)
+
+// Environment variables naming the test servers.
+const (
+	EnvDynamoDB = "BANBAN_TEST_DYNAMODB"
+	EnvSQS      = "BANBAN_TEST_SQS"
+)
+
+// Region and AccountID of the local stack. DynamoDB Local and the SQS server accept any
+// credentials; the dummy ones keep the SDK from searching the machine for real ones.
+const (
+	Region    = "us-east-1"
+	AccountID = "000000000000"
+)
+
+// Endpoint returns the value of env (EnvDynamoDB or EnvSQS), failing the test when it is unset or
+// not a loopback http URL.
+func Endpoint(t testing.TB, env string) string {
+	t.Helper()
+	v := os.Getenv(env)
+	if v == "" {
+		t.Fatalf("%s is not set: this test needs the local servers. Run it with `make test`, or "+
+			"`local/servers.sh start` and `eval $(local/servers.sh env | sed 's/^/export /')`", env)
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme != "http" || u.Hostname() != "127.0.0.1" {
+		t.Fatalf("%s=%q: want http://127.0.0.1:PORT (the local servers bind loopback only)", env, v)
+	}
+	return v
+}
+
+// AWSConfig returns an SDK configuration for the local stack: region us-east-1, dummy static
+// credentials and no shared config files. Endpoints are set per client.
+func AWSConfig(t testing.TB) aws.Config {
+	t.Helper()
+	cfg, err := config.LoadDefaultConfig(context.Background(),
+		config.WithRegion(Region),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")),
+		// Ignore ~/.aws so a developer's profile cannot redirect tests to a real account.
+		config.WithSharedConfigFiles([]string{}),
+		config.WithSharedCredentialsFiles([]string{}),
+	)
+	if err != nil {
+		t.Fatalf("aws config: %v", err)
+	}
+	return cfg
+}
+
+// DynamoDB returns a client for the DynamoDB Local named by BANBAN_TEST_DYNAMODB.
+func DynamoDB(t testing.TB) *dynamodb.Client {
+	t.Helper()
+	ep := Endpoint(t, EnvDynamoDB)
+	return dynamodb.NewFromConfig(AWSConfig(t), func(o *dynamodb.Options) {
+		o.BaseEndpoint = aws.String(ep)
+		// DynamoDB Local's error responses carry no CRC32; validating would log a warning each.
+		o.DisableValidateResponseChecksum = true
+	})
+}
+
+// SQS returns a client for the SQS server named by BANBAN_TEST_SQS.
+func SQS(t testing.TB) *sqs.Client {
+	t.Helper()
+	ep := Endpoint(t, EnvSQS)
+	return sqs.NewFromConfig(AWSConfig(t), func(o *sqs.Options) { o.BaseEndpoint = aws.String(ep) })
+}
+
+// FunctionEnv returns the variables a function process needs to reach the test servers
+// (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SQS, region and dummy credentials).
+func FunctionEnv(t testing.TB) map[string]string {
+	t.Helper()
+	return map[string]string{
+		"AWS_ENDPOINT_URL_DYNAMODB": Endpoint(t, EnvDynamoDB),
+		"AWS_ENDPOINT_URL_SQS":      Endpoint(t, EnvSQS),
+		"AWS_REGION":                Region,
+		"AWS_DEFAULT_REGION":        Region,
+		"AWS_ACCESS_KEY_ID":         "local",
+		"AWS_SECRET_ACCESS_KEY":     "local",
+	}
+}
+
+var (
+	rootOnce sync.Once
+	root     string
+	rootErr  error
+)
+
+// RepoRoot returns the repository root (the directory of go.mod), found from the working directory
+// (go test runs in the package directory).
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	rootOnce.Do(func() {
+		dir, err := os.Getwd()
+		if err != nil {
+			rootErr = fmt.Errorf("getwd: %w", err)
+			return
+		}
+		for {
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				root = dir
+				return
+			}
+			parent := filepath.Dir(dir)
+			if parent == dir {
+				rootErr = fmt.Errorf("no go.mod above the working directory")
+				return
+			}
+			dir = parent
+		}
+	})
+	if rootErr != nil {
+		t.Fatalf("repo root: %v", rootErr)
+	}
+	return root
+}
+
+// RIE returns the path of the Lambda Runtime Interface Emulator installed by local/fetch.sh,
+// failing the test when it is missing.
+func RIE(t testing.TB) string {
+	t.Helper()
+	p := filepath.Join(RepoRoot(t), ".local", "bin", "aws-lambda-rie")
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("aws-lambda-rie not found at %s: run local/fetch.sh (%v)", p, err)
+	}
+	return p
+}
+
+type buildResult struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+var builds sync.Map // package path → *buildResult
+
+// BuildFunction builds the Lambda function package pkg (a path relative to the repository root,
+// e.g. "./functions/evaluation-api" or "./local/stack/testdata/echo") for the host, as
+// `make build-local` does, and returns the bootstrap's path. It builds once per test binary; the
+// result lives in .local/testbuild/ and is replaced atomically, so test binaries running in
+// parallel can share it.
+func BuildFunction(t testing.TB, pkg string) string {
+	t.Helper()
+	v, _ := builds.LoadOrStore(pkg, &buildResult{})
+	b := v.(*buildResult)
+	b.once.Do(func() { b.path, b.err = build(RepoRoot(t), pkg) })
+	if b.err != nil {
+		t.Fatalf("build %s: %v", pkg, b.err)
+	}
+	return b.path
+}
+
+func build(root, pkg string) (string, error) {
+	slug := strings.NewReplacer("/", "_", ".", "_").Replace(strings.TrimPrefix(pkg, "./"))
+	dir := filepath.Join(root, ".local", "testbuild", slug)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("mkdir: %w", err)
+	}
+	tmp := filepath.Join(dir, fmt.Sprintf(".bootstrap-%d-%s", os.Getpid(), randHex(4)))
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", tmp, pkg)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %w\n%s", err, out)
+	}
+	final := filepath.Join(dir, "bootstrap")
+	// Rename is atomic: a process already running the old file keeps its inode.
+	if err := os.Rename(tmp, final); err != nil {
+		return "", fmt.Errorf("install binary: %w", err)
+	}
+	return final, nil
+}
+
+// UniqueName returns prefix followed by a random suffix, for tables and queues of one test
+// (packages run in parallel against the same servers). It only uses [a-z0-9-].
+func UniqueName(prefix string) string {
+	return prefix + randHex(5)
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err)) // never fails on Linux
+	}
+	return hex.EncodeToString(b)
+}
+
+// Eventually polls cond every few milliseconds until it returns nil or timeout passes, then
+// fails the test with cond's last error. Use it instead of sleeping.
+func Eventually(t testing.TB, timeout time.Duration, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	interval := 10 * time.Millisecond
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met after %v: %v", timeout, err)
+		}
+		time.Sleep(interval) // poll interval, bounded by the deadline above
+		if interval < 200*time.Millisecond {
+			interval *= 2
+		}
+	}
+}
