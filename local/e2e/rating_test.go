@@ -168,4 +168,7 @@ func TestASignedRatingIsCountedOnce(t *testing.T) {
 	if status, answer := s.do(t, "GET", "/v1/windows/zb-a01/stats?month=2026-13", unitAdmin, ""); status != 400 || !strings.Contains(answer, `"field":"month"`) {
 		t.Errorf("bad month: %d %s", status, answer)
 	}
+	if s.contract.checked() < 10 {
+		t.Errorf("only %d exchanges were checked against the OpenAPI contract", s.contract.checked())
+	}
 }

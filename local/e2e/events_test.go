@@ -1,0 +1,133 @@
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/google/uuid"
+
+	"banban/local/stack"
+	"banban/local/template"
+	"banban/local/testenv"
+	"banban/shared/calendar"
+	"banban/shared/directory"
+	"banban/shared/handler/evaluationstaff"
+	"banban/shared/kiosk"
+	"banban/shared/rating"
+)
+
+func sample(t *testing.T, logicalID string, v any) {
+	t.Helper()
+	path := filepath.Join(testenv.RepoRoot(t), "events", template.FunctionFolder(logicalID)+".json")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+func (s *system) invoke(t *testing.T, logicalID string, event any, out any) {
+	t.Helper()
+	payload, err := json.Marshal(event)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := s.stack.Invoke(context.Background(), logicalID, payload)
+	if err != nil {
+		t.Fatalf("%s: %v", logicalID, err)
+	}
+	if err := json.Unmarshal(resp, out); err != nil {
+		t.Fatalf("%s answered %s: %v", logicalID, resp, err)
+	}
+}
+
+// TestEverySampleEventUnderRIE invokes each built bootstrap through the Runtime Interface Emulator
+// with its events/*.json sample, the way `sam local invoke -e` would.
+func TestEverySampleEventUnderRIE(t *testing.T) {
+	s := start(t, func(c *stack.Config) { c.NoPollers = true })
+	ctx := context.Background()
+	tested := map[string]bool{}
+
+	// The kiosk sample: the kiosk of the sample is registered, and the sample re-signed now (its
+	// timestamp would be stale), with a rating of today.
+	var api events.APIGatewayV2HTTPRequest
+	sample(t, "EvaluationApiFunction", &api)
+	w := directory.Window{ID: "zb-a01", HallID: "zb-center", UnitID: "zb-scjg"}
+	k, err := kiosk.New(api.Headers["x-kiosk-id"], w.Scope(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.kiosks.Put(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	var sub rating.Submission
+	if err := json.Unmarshal([]byte(api.Body), &sub); err != nil {
+		t.Fatal(err)
+	}
+	sub.ID, sub.RatedAt = uuid.NewString(), now.Format(time.RFC3339)
+	body, err := json.Marshal(sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api.Body = string(body)
+	for name, v := range kiosk.Headers(k, api.RequestContext.HTTP.Method, api.RawPath, body, now, rand.Text()) {
+		api.Headers[strings.ToLower(name)] = v
+	}
+	var apiResp events.APIGatewayV2HTTPResponse
+	s.invoke(t, "EvaluationApiFunction", api, &apiResp)
+	if apiResp.StatusCode != 202 {
+		t.Errorf("evaluation-api sample: %d %s", apiResp.StatusCode, apiResp.Body)
+	}
+	tested["EvaluationApiFunction"] = true
+
+	// The SQS sample: two ratings of window zb-a01 in November 2026, both new.
+	var sqsEvent events.SQSEvent
+	sample(t, "EvaluationIngestFunction", &sqsEvent)
+	var ingestResp events.SQSEventResponse
+	s.invoke(t, "EvaluationIngestFunction", sqsEvent, &ingestResp)
+	if len(ingestResp.BatchItemFailures) != 0 {
+		t.Errorf("evaluation-ingest sample: failures %v", ingestResp.BatchItemFailures)
+	}
+	// Invoked again (a redelivery), it adds nothing.
+	s.invoke(t, "EvaluationIngestFunction", sqsEvent, &ingestResp)
+	nov, err := calendar.ParseMonth("2026-11")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := s.ratings.WindowMonth(ctx, "zb-a01", nov); err != nil || c.Total() != int64(len(sqsEvent.Records)) {
+		t.Errorf("after the ingest sample twice: %v, %v", c, err)
+	}
+	tested["EvaluationIngestFunction"] = true
+
+	// The staff sample: the unit administrator of zb-scjg reads zb-a01 for 2026-11.
+	var staff events.APIGatewayV2HTTPRequest
+	sample(t, "EvaluationStaffFunction", &staff)
+	var staffResp events.APIGatewayV2HTTPResponse
+	s.invoke(t, "EvaluationStaffFunction", staff, &staffResp)
+	var ws evaluationstaff.WindowStats
+	if err := json.Unmarshal([]byte(staffResp.Body), &ws); err != nil || staffResp.StatusCode != 200 ||
+		ws.WindowID != "zb-a01" || ws.Month != "2026-11" || ws.Total != int64(len(sqsEvent.Records)) {
+		t.Errorf("evaluation-staff sample: %d %s", staffResp.StatusCode, staffResp.Body)
+	}
+	tested["EvaluationStaffFunction"] = true
+
+	tpl, err := template.Load(filepath.Join(testenv.RepoRoot(t), "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fn := range tpl.Functions {
+		if !tested[fn.LogicalID] {
+			t.Errorf("%s has no sample-event test here", fn.LogicalID)
+		}
+	}
+}
