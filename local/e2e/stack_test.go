@@ -59,7 +59,7 @@ func start(t *testing.T, options ...func(*stack.Config)) *system {
 	for _, fn := range tpl.Functions {
 		bins[fn.LogicalID] = testenv.BuildFunction(t, "./functions/"+template.FunctionFolder(fn.LogicalID))
 	}
-	var logs syncBuffer
+	var logs testenv.Buffer
 	db := testenv.DynamoDB(t)
 	cfg := stack.Config{
 		Template: tpl, Params: params, DynamoDB: db, SQS: testenv.SQS(t), RIE: testenv.RIE(t),
@@ -189,21 +189,4 @@ func (c *contract) RoundTrip(req *http.Request) (*http.Response, error) {
 	c.count++
 	c.mu.Unlock()
 	return resp, nil
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -46,7 +46,7 @@ func startFixture(t *testing.T, concurrency int) (*stack.Stack, string, *devauth
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs testenv.Buffer
 	st, err := stack.Start(t.Context(), stack.Config{
 		Template: tpl, Params: params, DynamoDB: ddb, SQS: sqsc, RIE: rie,
 		Binary:      func(template.Function) string { return bin },
@@ -69,23 +69,6 @@ func startFixture(t *testing.T, concurrency int) (*stack.Stack, string, *devauth
 		t.Fatal(err)
 	}
 	return st, "http://" + addr.String(), auth, stage
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func do(t *testing.T, method, url, token string, body io.Reader) (int, http.Header, []byte) {

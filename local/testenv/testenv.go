@@ -10,11 +10,11 @@
 package testenv
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,11 +23,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"banban/local/localaws"
 )
 
 // Environment variables naming the test servers.
@@ -36,11 +35,10 @@ const (
 	EnvSQS      = "BANBAN_TEST_SQS"
 )
 
-// Region and AccountID of the local stack. DynamoDB Local and the SQS server accept any
-// credentials; the dummy ones keep the SDK from searching the machine for real ones.
+// Region and AccountID of the local stack.
 const (
-	Region    = "us-east-1"
-	AccountID = "000000000000"
+	Region    = localaws.Region
+	AccountID = localaws.AccountID
 )
 
 // Endpoint returns the value of env (EnvDynamoDB or EnvSQS), failing the test when it is unset or
@@ -52,46 +50,34 @@ func Endpoint(t testing.TB, env string) string {
 		t.Fatalf("%s is not set: this test needs the local servers. Run it with `make test`, or "+
 			"`local/servers.sh start` and `eval $(local/servers.sh env | sed 's/^/export /')`", env)
 	}
-	u, err := url.Parse(v)
-	if err != nil || u.Scheme != "http" || u.Hostname() != "127.0.0.1" {
-		t.Fatalf("%s=%q: want http://127.0.0.1:PORT (the local servers bind loopback only)", env, v)
+	if err := localaws.CheckEndpoint(v); err != nil {
+		t.Fatalf("%s: %v", env, err)
 	}
 	return v
 }
 
-// AWSConfig returns an SDK configuration for the local stack: region us-east-1, dummy static
-// credentials and no shared config files. Endpoints are set per client.
-func AWSConfig(t testing.TB) aws.Config {
+// clients returns clients for the test servers, failing the test when they are not configured.
+func clients(t testing.TB) (*dynamodb.Client, *sqs.Client) {
 	t.Helper()
-	cfg, err := config.LoadDefaultConfig(context.Background(),
-		config.WithRegion(Region),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")),
-		// Ignore ~/.aws so a developer's profile cannot redirect tests to a real account.
-		config.WithSharedConfigFiles([]string{}),
-		config.WithSharedCredentialsFiles([]string{}),
-	)
+	ddb, sq, err := localaws.Clients(context.Background(), Endpoint(t, EnvDynamoDB), Endpoint(t, EnvSQS))
 	if err != nil {
-		t.Fatalf("aws config: %v", err)
+		t.Fatal(err)
 	}
-	return cfg
+	return ddb, sq
 }
 
 // DynamoDB returns a client for the DynamoDB Local named by BANBAN_TEST_DYNAMODB.
 func DynamoDB(t testing.TB) *dynamodb.Client {
 	t.Helper()
-	ep := Endpoint(t, EnvDynamoDB)
-	return dynamodb.NewFromConfig(AWSConfig(t), func(o *dynamodb.Options) {
-		o.BaseEndpoint = aws.String(ep)
-		// DynamoDB Local's error responses carry no CRC32; validating would log a warning each.
-		o.DisableValidateResponseChecksum = true
-	})
+	ddb, _ := clients(t)
+	return ddb
 }
 
 // SQS returns a client for the SQS server named by BANBAN_TEST_SQS.
 func SQS(t testing.TB) *sqs.Client {
 	t.Helper()
-	ep := Endpoint(t, EnvSQS)
-	return sqs.NewFromConfig(AWSConfig(t), func(o *sqs.Options) { o.BaseEndpoint = aws.String(ep) })
+	_, sq := clients(t)
+	return sq
 }
 
 // FunctionEnv returns the variables a function process needs to reach the test servers
@@ -232,4 +218,23 @@ func Eventually(t testing.TB, timeout time.Duration, cond func() error) {
 			interval *= 2
 		}
 	}
+}
+
+// Buffer is a bytes.Buffer that is safe for concurrent writes, for capturing the logs of
+// functions that run in parallel.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *Buffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *Buffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -24,13 +24,13 @@ func Load(ctx context.Context) (aws.Config, error) {
 
 // DynamoDB returns a DynamoDB client. Response CRC32 validation is off: DynamoDB Local's error
 // responses carry none and the SDK would warn on each; TLS already protects integrity on AWS.
-func DynamoDB(cfg aws.Config) *dynamodb.Client {
-	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+func DynamoDB(cfg aws.Config, opts ...func(*dynamodb.Options)) *dynamodb.Client {
+	return dynamodb.NewFromConfig(cfg, append([]func(*dynamodb.Options){func(o *dynamodb.Options) {
 		o.DisableValidateResponseChecksum = true
-	})
+	}}, opts...)...)
 }
 
 // SQS returns an SQS client.
-func SQS(cfg aws.Config) *sqs.Client {
-	return sqs.NewFromConfig(cfg)
+func SQS(cfg aws.Config, opts ...func(*sqs.Options)) *sqs.Client {
+	return sqs.NewFromConfig(cfg, opts...)
 }

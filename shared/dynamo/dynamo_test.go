@@ -2,15 +2,14 @@ package dynamo_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	"banban/local/demo"
 	"banban/local/stacktest"
 	"banban/local/testenv"
 	"banban/shared/apperr"
@@ -176,12 +175,8 @@ func TestKioskRegistryAndNonces(t *testing.T) {
 
 func TestDirectoryLoadsTheDemoData(t *testing.T) {
 	env := stacktest.Provision(t)
-	raw, err := os.ReadFile("../../data/demo/directory.json")
+	d, err := demo.ReadDirectory(testenv.RepoRoot(t))
 	if err != nil {
-		t.Fatal(err)
-	}
-	var d directory.Data
-	if err := json.Unmarshal(raw, &d); err != nil {
 		t.Fatal(err)
 	}
 	dir := &dynamo.Directory{DB: testenv.DynamoDB(t), Table: env.Table(t, "DirectoryTable")}

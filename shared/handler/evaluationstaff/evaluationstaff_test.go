@@ -5,17 +5,16 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/uuid"
 
+	"banban/local/demo"
 	"banban/local/stacktest"
 	"banban/local/testenv"
 	"banban/shared/calendar"
-	"banban/shared/directory"
 	"banban/shared/dynamo"
 	"banban/shared/handler/evaluationstaff"
 	"banban/shared/httpapi"
@@ -27,12 +26,8 @@ var ctx = context.Background()
 func TestWindowStatsAuthorizationAndCounts(t *testing.T) {
 	env := stacktest.Provision(t)
 	db := testenv.DynamoDB(t)
-	raw, err := os.ReadFile("../../../data/demo/directory.json")
+	d, err := demo.ReadDirectory(testenv.RepoRoot(t))
 	if err != nil {
-		t.Fatal(err)
-	}
-	var d directory.Data
-	if err := json.Unmarshal(raw, &d); err != nil {
 		t.Fatal(err)
 	}
 	if err := (&dynamo.Directory{DB: db, Table: env.Table(t, "DirectoryTable")}).Load(ctx, d); err != nil {
