@@ -41,7 +41,7 @@ type Hall struct {
 	ID       string `json:"id"`
 	Name     string `json:"name"`
 	Level    Level  `json:"level"`
-	District string `json:"district"`
+	District string `json:"district"` // a key of Districts
 }
 
 // Window is a service window of a unit in a hall.
@@ -91,8 +91,8 @@ func (d Data) Check() error {
 		units[u.ID] = true
 	}
 	for _, h := range d.Halls {
-		if !ValidID(h.ID) || h.Name == "" || !h.Level.Valid() {
-			return fmt.Errorf("hall %q: bad id, name or level", h.ID)
+		if _, ok := Districts[h.District]; !ValidID(h.ID) || h.Name == "" || !h.Level.Valid() || !ok {
+			return fmt.Errorf("hall %q: bad id, name, level or district", h.ID)
 		}
 		halls[h.ID] = true
 	}

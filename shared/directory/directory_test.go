@@ -27,7 +27,7 @@ func TestDemoDirectoryIsConsistent(t *testing.T) {
 func TestCheckFindsBrokenReferences(t *testing.T) {
 	d := Data{
 		Units:   []Unit{{ID: "u1", Name: "单位", Level: City}},
-		Halls:   []Hall{{ID: "h1", Name: "大厅", Level: City}},
+		Halls:   []Hall{{ID: "h1", Name: "大厅", Level: City, District: "city"}},
 		Windows: []Window{{ID: "w1", HallID: "h1", UnitID: "u2"}},
 	}
 	if d.Check() == nil {
