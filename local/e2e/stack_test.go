@@ -62,7 +62,7 @@ func start(t *testing.T, options ...func(*stack.Config)) *system {
 	var logs testenv.Buffer
 	db := testenv.DynamoDB(t)
 	cfg := stack.Config{
-		Template: tpl, Params: params, DynamoDB: db, SQS: testenv.SQS(t), RIE: testenv.RIE(t),
+		Template: tpl, Params: params, DynamoDB: db, SQS: testenv.SQS(t), RIE: testenv.RIE(t), KeysDir: t.TempDir(),
 		Binary:      func(fn template.Function) string { return bins[fn.LogicalID] },
 		FunctionEnv: testenv.FunctionEnv(t), Concurrency: 2, Authority: auth, PollWait: time.Second, Output: &logs,
 	}

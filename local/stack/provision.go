@@ -41,6 +41,8 @@ type ProvisionConfig struct {
 	StackName string
 	DynamoDB  *dynamodb.Client // may be nil when the template has no tables
 	SQS       *sqs.Client      // may be nil when the template has no queues
+	// KeysDir holds the local stand-ins of the template's KMS keys (required when it has any).
+	KeysDir string
 }
 
 // Provision creates every table and queue of the template (idempotently: existing ones are kept
@@ -93,6 +95,14 @@ func Provision(ctx context.Context, cfg ProvisionConfig) (*Resources, error) {
 		r.Attrs[q.LogicalID+".Arn"] = info.ARN
 		r.Attrs[q.LogicalID+".QueueName"] = info.Name
 		r.Attrs[q.LogicalID+".QueueUrl"] = info.URL
+	}
+	for _, k := range t.KMSKeys {
+		ref, err := localKey(cfg.KeysDir, cfg.StackName, k)
+		if err != nil {
+			return nil, fmt.Errorf("kms key %s: %w", k.LogicalID, err)
+		}
+		r.Refs[k.LogicalID] = ref
+		r.Attrs[k.LogicalID+".Arn"] = fmt.Sprintf("arn:aws:kms:%s:%s:key/%s-%s", cfg.Region, cfg.AccountID, cfg.StackName, k.LogicalID)
 	}
 	for _, f := range t.Functions {
 		r.Refs[f.LogicalID] = f.LogicalID

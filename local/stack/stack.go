@@ -39,6 +39,8 @@ type Config struct {
 	AccountID string // default 000000000000
 	DynamoDB  *dynamodb.Client
 	SQS       *sqs.Client
+	// KeysDir holds the local stand-ins of the template's KMS keys.
+	KeysDir string
 	// RIE is the path of aws-lambda-rie.
 	RIE string
 	// BuildDir holds the host builds, <BuildDir>/<LogicalId>/bootstrap (make build-local).
@@ -89,7 +91,7 @@ func Start(ctx context.Context, cfg Config) (s *Stack, err error) {
 	}
 	started := time.Now()
 	res, err := Provision(ctx, ProvisionConfig{Template: cfg.Template, Params: cfg.Params, Region: cfg.Region,
-		AccountID: cfg.AccountID, DynamoDB: cfg.DynamoDB, SQS: cfg.SQS})
+		AccountID: cfg.AccountID, DynamoDB: cfg.DynamoDB, SQS: cfg.SQS, KeysDir: cfg.KeysDir})
 	if err != nil {
 		return nil, fmt.Errorf("provision: %w", err)
 	}

@@ -36,7 +36,7 @@ func Provision(t testing.TB) *Env {
 	}
 	res, err := stack.Provision(context.Background(), stack.ProvisionConfig{
 		Template: tmpl, Params: params, Region: testenv.Region, AccountID: testenv.AccountID,
-		DynamoDB: testenv.DynamoDB(t), SQS: testenv.SQS(t),
+		DynamoDB: testenv.DynamoDB(t), SQS: testenv.SQS(t), KeysDir: t.TempDir(),
 	})
 	if err != nil {
 		t.Fatalf("provision template: %v", err)

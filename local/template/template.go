@@ -25,6 +25,7 @@ const (
 	TypeQueue    = "AWS::SQS::Queue"
 	TypeFunction = "AWS::Serverless::Function"
 	TypeHttpApi  = "AWS::Serverless::HttpApi"
+	TypeKMSKey   = "AWS::KMS::Key"
 )
 
 // Event types the model knows.
@@ -49,6 +50,7 @@ type Template struct {
 	Queues    []Queue
 	Functions []Function
 	HttpApis  []HttpApi
+	KMSKeys   []KMSKey
 	Outputs   map[string]Value
 }
 
@@ -384,11 +386,34 @@ func (t *Template) parseResources(n *yaml.Node) error {
 			err = t.parseFunction(r)
 		case TypeHttpApi:
 			err = t.parseHttpApi(r)
+		case TypeKMSKey:
+			err = t.parseKMSKey(r)
 		}
 		if err != nil {
 			return fmt.Errorf("resource %s: %w", kv.k, err)
 		}
 	}
+	return nil
+}
+
+// KMSKey is an AWS::KMS::Key: a symmetric key wraps data keys (KeySpec SYMMETRIC_DEFAULT), an
+// RSA key signs (KeyUsage SIGN_VERIFY).
+type KMSKey struct {
+	LogicalID string
+	KeySpec   string // default SYMMETRIC_DEFAULT
+	KeyUsage  string // default ENCRYPT_DECRYPT
+}
+
+func (t *Template) parseKMSKey(r Resource) error {
+	var raw struct {
+		KeySpec  string `yaml:"KeySpec"`
+		KeyUsage string `yaml:"KeyUsage"`
+	}
+	if err := r.Properties.Decode(&raw); err != nil {
+		return fmt.Errorf("kms key: %w", err)
+	}
+	t.KMSKeys = append(t.KMSKeys, KMSKey{LogicalID: r.LogicalID, KeySpec: or(raw.KeySpec, "SYMMETRIC_DEFAULT"),
+		KeyUsage: or(raw.KeyUsage, "ENCRYPT_DECRYPT")})
 	return nil
 }
 

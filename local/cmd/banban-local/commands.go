@@ -117,10 +117,14 @@ type stackFlags struct {
 	dynamodb string
 	sqs      string
 	params   kvFlag
+	root     string
 }
 
+// keysDir holds the local stand-ins of the template's KMS keys.
+func (f *stackFlags) keysDir() string { return filepath.Join(f.root, ".local", "keys") }
+
 func addStackFlags(fs *flag.FlagSet, e *env) *stackFlags {
-	f := &stackFlags{params: kvFlag{}}
+	f := &stackFlags{params: kvFlag{}, root: e.root}
 	fs.StringVar(&f.template, "template", filepath.Join(e.root, "template.yaml"), "SAM template")
 	fs.StringVar(&f.stage, "stage", envOr("BANBAN_STAGE", "local"), "Stage parameter (part of every resource name)")
 	fs.StringVar(&f.gateway, "addr", envOr("BANBAN_GATEWAY_ADDR", "127.0.0.1:3000"), "gateway address (loopback)")

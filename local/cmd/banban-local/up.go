@@ -41,7 +41,7 @@ func runUp(ctx context.Context, e *env, args []string) error {
 	}
 	started := time.Now()
 	st, err := stack.Start(ctx, stack.Config{
-		Template: tpl, Params: params, DynamoDB: ddb, SQS: sq, RIE: *rie, BuildDir: *buildDir,
+		Template: tpl, Params: params, DynamoDB: ddb, SQS: sq, RIE: *rie, BuildDir: *buildDir, KeysDir: sf.keysDir(),
 		FunctionEnv: stack.LocalFunctionEnv(sf.dynamodb, sf.sqs, stack.LocalRegion),
 		Concurrency: *concurrency, PollersPerQueue: *pollers, Authority: auth, Output: e.stderr,
 		NoPollers: *noPollers,
@@ -110,7 +110,7 @@ func (f *stackFlags) provision(ctx context.Context) (*dynamodb.Client, *stack.Re
 		return nil, nil, err
 	}
 	res, err := stack.Provision(ctx, stack.ProvisionConfig{Template: tpl, Params: params, Region: stack.LocalRegion,
-		AccountID: stack.LocalAccountID, DynamoDB: ddb, SQS: sq})
+		AccountID: stack.LocalAccountID, DynamoDB: ddb, SQS: sq, KeysDir: f.keysDir()})
 	if err != nil {
 		return nil, nil, err
 	}
