@@ -10,6 +10,10 @@ GOFLAGS_LAMBDA := -trimpath -tags lambda.norpc -ldflags='-s -w' -buildvcs=false
 
 # Function logical ids in template.yaml and their folders under functions/.
 FUNCTIONS := EvaluationApiFunction:evaluation-api \
+             CatalogApiFunction:catalog-api \
+             CaseApiFunction:case-api \
+             CaseRetentionFunction:case-retention \
+             SessionApiFunction:session-api \
              EvaluationIngestFunction:evaluation-ingest \
              EvaluationStaffFunction:evaluation-staff
 

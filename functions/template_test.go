@@ -18,9 +18,13 @@ import (
 
 	"banban/local/template"
 	"banban/shared/config"
+	"banban/shared/handler/caseapi"
+	"banban/shared/handler/caseretention"
+	"banban/shared/handler/catalogapi"
 	"banban/shared/handler/evaluationapi"
 	"banban/shared/handler/evaluationingest"
 	"banban/shared/handler/evaluationstaff"
+	"banban/shared/handler/sessionapi"
 	"banban/shared/httpapi"
 )
 
@@ -36,6 +40,21 @@ func routesOf(r *httpapi.Router) func() []string { return r.RouteKeys }
 
 // functions lists every function of the code base by its template logical id.
 var functions = map[string]function{
+	"CatalogApiFunction": {
+		env:    config.Names[catalogapi.Config],
+		routes: routesOf((&catalogapi.Handler{}).Routes(quiet)),
+	},
+	"CaseApiFunction": {
+		env:    config.Names[caseapi.Config],
+		routes: routesOf((&caseapi.Handler{}).Routes(quiet)),
+	},
+	"CaseRetentionFunction": {
+		env: config.Names[caseretention.Config],
+	},
+	"SessionApiFunction": {
+		env:    config.Names[sessionapi.Config],
+		routes: routesOf((&sessionapi.Handler{}).Routes(quiet)),
+	},
 	"EvaluationApiFunction": {
 		env:    config.Names[evaluationapi.Config],
 		routes: routesOf((&evaluationapi.Handler{}).Routes(quiet)),

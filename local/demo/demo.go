@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"banban/shared/calendar"
+	"banban/shared/catalog"
 	"banban/shared/directory"
 	"banban/shared/dynamo"
 	"banban/shared/kiosk"
@@ -35,6 +37,74 @@ func ReadDirectory(root string) (directory.Data, error) {
 	return d, nil
 }
 
+// CalendarDir holds the official working-day arrangements, one file per year.
+const CalendarDir = "data/calendar"
+
+// ReadCalendars reads every year of data/calendar.
+func ReadCalendars(root string) ([]calendar.Year, error) {
+	files, err := filepath.Glob(filepath.Join(root, CalendarDir, "*.json"))
+	if err != nil {
+		return nil, fmt.Errorf("calendar files: %w", err)
+	}
+	years := make([]calendar.Year, 0, len(files))
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("read calendar: %w", err)
+		}
+		var y calendar.Year
+		if err := json.Unmarshal(raw, &y); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", f, err)
+		}
+		years = append(years, y)
+	}
+	return years, nil
+}
+
+// LoadCalendars stores every year of data/calendar in the directory table, as an administrator
+// does when the State Council publishes the next year's arrangement.
+func LoadCalendars(ctx context.Context, root string, dir *dynamo.Directory) error {
+	years, err := ReadCalendars(root)
+	if err != nil {
+		return err
+	}
+	for _, y := range years {
+		if err := dir.PutCalendarYear(ctx, y); err != nil {
+			return fmt.Errorf("calendar %d: %w", y.Year, err)
+		}
+	}
+	return nil
+}
+
+// CatalogFile is the matter catalogue, relative to the repository root.
+const CatalogFile = "data/catalog/catalog.json"
+
+// ReadCatalog reads and checks the catalogue against the directory.
+func ReadCatalog(root string) (catalog.Catalogue, error) {
+	var c catalog.Catalogue
+	raw, err := os.ReadFile(filepath.Join(root, CatalogFile))
+	if err != nil {
+		return c, fmt.Errorf("read catalogue: %w", err)
+	}
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return c, fmt.Errorf("parse catalogue: %w", err)
+	}
+	d, err := ReadDirectory(root)
+	if err != nil {
+		return c, err
+	}
+	return c, c.Check(d)
+}
+
+// LoadCatalog imports the catalogue as its current version.
+func LoadCatalog(ctx context.Context, root string, cat *dynamo.Catalog) (catalog.Catalogue, error) {
+	c, err := ReadCatalog(root)
+	if err != nil {
+		return c, err
+	}
+	return c, cat.Import(ctx, c)
+}
+
 // KioskID is the id of the demo kiosk of a window.
 func KioskID(windowID string) string { return "kiosk-" + windowID }
 
@@ -45,6 +115,9 @@ func Load(ctx context.Context, root string, dir *dynamo.Directory, kiosks *dynam
 		return nil, err
 	}
 	if err := dir.Load(ctx, d); err != nil {
+		return nil, err
+	}
+	if err := LoadCalendars(ctx, root, dir); err != nil {
 		return nil, err
 	}
 	out := make([]kiosk.Kiosk, 0, len(d.Windows))

@@ -8,7 +8,6 @@ package devauth
 import (
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -21,6 +20,9 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"banban/shared/keys"
+	"banban/shared/token"
 )
 
 // Local defaults: the JwtIssuer parameter value of the local stack (the gateway's address plus
@@ -52,15 +54,10 @@ func Open(path, issuer, audience string) (*Authority, error) {
 	return New(key, issuer, audience), nil
 }
 
-// New returns an Authority for an existing key.
+// New returns an Authority for an existing key. The kid is the key's RFC 7638 thumbprint, as the
+// token issuer of banban computes it, so tokens of either verify against the same JWKS.
 func New(key *rsa.PrivateKey, issuer, audience string) *Authority {
-	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	if err != nil {
-		// Marshalling a valid RSA public key cannot fail; a failure is a programming error.
-		panic(fmt.Sprintf("devauth: marshal public key: %v", err))
-	}
-	sum := sha256.Sum256(der)
-	return &Authority{key: key, KeyID: base64.RawURLEncoding.EncodeToString(sum[:12]), Issuer: issuer, Audience: audience}
+	return &Authority{key: key, KeyID: token.KeyIDOf(&key.PublicKey), Issuer: issuer, Audience: audience}
 }
 
 // LoadOrCreateKey reads a PEM RSA private key from path, creating a 2048-bit key there (mode
@@ -97,35 +94,7 @@ func LoadOrCreateKey(path string) (*rsa.PrivateKey, error) {
 	return loadKey(path)
 }
 
-func loadKey(path string) (*rsa.PrivateKey, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read key: %w", err)
-	}
-	block, _ := pem.Decode(data)
-	if block == nil {
-		return nil, fmt.Errorf("read key %s: no PEM block", path)
-	}
-	switch block.Type {
-	case "RSA PRIVATE KEY":
-		key, err := x509.ParsePKCS1PrivateKey(block.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("parse key %s: %w", path, err)
-		}
-		return key, nil
-	case "PRIVATE KEY":
-		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("parse key %s: %w", path, err)
-		}
-		key, ok := k.(*rsa.PrivateKey)
-		if !ok {
-			return nil, fmt.Errorf("key %s is not RSA", path)
-		}
-		return key, nil
-	}
-	return nil, fmt.Errorf("key %s: unexpected PEM type %q", path, block.Type)
-}
+func loadKey(path string) (*rsa.PrivateKey, error) { return keys.ReadRSAKey(path) }
 
 // PublicKey returns the verification key.
 func (a *Authority) PublicKey() *rsa.PublicKey { return &a.key.PublicKey }

@@ -121,6 +121,46 @@ func TestEverySampleEventUnderRIE(t *testing.T) {
 	}
 	tested["EvaluationStaffFunction"] = true
 
+	// The sign-in sample: the local WeChat stand-in knows "dev-" codes.
+	var signIn events.APIGatewayV2HTTPRequest
+	sample(t, "SessionApiFunction", &signIn)
+	var signInResp events.APIGatewayV2HTTPResponse
+	s.invoke(t, "SessionApiFunction", signIn, &signInResp)
+	if signInResp.StatusCode != 201 || !strings.Contains(signInResp.Body, `"role":"citizen"`) {
+		t.Errorf("session-api sample: %d %s", signInResp.StatusCode, signInResp.Body)
+	}
+	tested["SessionApiFunction"] = true
+
+	// The case sample: a citizen asks for a matter of the catalogue.
+	var caseReq events.APIGatewayV2HTTPRequest
+	sample(t, "CaseApiFunction", &caseReq)
+	var caseResp events.APIGatewayV2HTTPResponse
+	s.invoke(t, "CaseApiFunction", caseReq, &caseResp)
+	if caseResp.StatusCode != 201 || !strings.Contains(caseResp.Body, `"trackingNo":"BB-`) {
+		t.Errorf("case-api sample: %d %s", caseResp.StatusCode, caseResp.Body)
+	}
+	tested["CaseApiFunction"] = true
+
+	// The catalogue sample: agricultural matters.
+	var list events.APIGatewayV2HTTPRequest
+	sample(t, "CatalogApiFunction", &list)
+	var listResp events.APIGatewayV2HTTPResponse
+	s.invoke(t, "CatalogApiFunction", list, &listResp)
+	if listResp.StatusCode != 200 || !strings.Contains(listResp.Body, `"domain":"agriculture"`) || strings.Contains(listResp.Body, `"domain":"tax"`) {
+		t.Errorf("catalog-api sample: %d %.200s", listResp.StatusCode, listResp.Body)
+	}
+	tested["CatalogApiFunction"] = true
+
+	// The schedule sample: nothing is due in a new stage.
+	var sched map[string]any
+	sample(t, "CaseRetentionFunction", &sched)
+	var purge struct{ Due, Purged int }
+	s.invoke(t, "CaseRetentionFunction", sched, &purge)
+	if purge.Due != 0 || purge.Purged != 0 {
+		t.Errorf("case-retention sample: %+v", purge)
+	}
+	tested["CaseRetentionFunction"] = true
+
 	tpl, err := template.Load(filepath.Join(testenv.RepoRoot(t), "template.yaml"))
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"sync"
@@ -47,11 +48,23 @@ func start(t *testing.T, options ...func(*stack.Config)) *system {
 	if err != nil {
 		t.Fatal(err)
 	}
-	params, err := tpl.ParameterValues(map[string]string{"Stage": testenv.UniqueName("e"), "JwtIssuer": devauth.DefaultIssuer})
+	// The gateway's address is chosen first: the issuer and the WeChat stand-in live there.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth, err := devauth.Open(filepath.Join(t.TempDir(), "jwt.pem"), devauth.DefaultIssuer, params["JwtAudience"])
+	addr := ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	stage := testenv.UniqueName("e")
+	params, err := tpl.ParameterValues(map[string]string{"Stage": stage, "JwtIssuer": "http://" + addr,
+		"WeChatAppSecret": "plain:test-secret", "WeChatApiBase": "http://" + addr + "/_local/wechat"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keysDir := t.TempDir()
+	auth, err := stack.Authority(tpl, keysDir, "banban-"+stage, params["JwtIssuer"], params["JwtAudience"])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +75,7 @@ func start(t *testing.T, options ...func(*stack.Config)) *system {
 	var logs testenv.Buffer
 	db := testenv.DynamoDB(t)
 	cfg := stack.Config{
-		Template: tpl, Params: params, DynamoDB: db, SQS: testenv.SQS(t), RIE: testenv.RIE(t), KeysDir: t.TempDir(),
+		Template: tpl, Params: params, DynamoDB: db, SQS: testenv.SQS(t), RIE: testenv.RIE(t), KeysDir: keysDir,
 		Binary:      func(fn template.Function) string { return bins[fn.LogicalID] },
 		FunctionEnv: testenv.FunctionEnv(t), Concurrency: 2, Authority: auth, PollWait: time.Second, Output: &logs,
 	}
@@ -81,11 +94,10 @@ func start(t *testing.T, options ...func(*stack.Config)) *system {
 			t.Logf("function logs:\n%s", logs.String())
 		}
 	})
-	addr, err := st.Serve("127.0.0.1:0")
-	if err != nil {
+	if _, err := st.Serve(addr); err != nil {
 		t.Fatal(err)
 	}
-	base := "http://" + addr.String()
+	base := "http://" + addr
 	c := newContract(t, root, base)
 	s := &system{
 		stack: st, base: base, auth: auth, contract: c,
@@ -99,6 +111,12 @@ func start(t *testing.T, options ...func(*stack.Config)) *system {
 		t.Fatal(err)
 	}
 	if err := s.directory.Load(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	if err := demo.LoadCalendars(context.Background(), root, s.directory); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.LoadCatalog(context.Background(), root, &dynamo.Catalog{DB: db, Table: st.Resources.Tables["CatalogTable"]}); err != nil {
 		t.Fatal(err)
 	}
 	return s

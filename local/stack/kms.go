@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"banban/local/devauth"
 	"banban/local/template"
 	"banban/shared/keys"
 )
@@ -83,4 +85,22 @@ func localKey(dir, stack string, k template.KMSKey) (string, error) {
 		return "", fmt.Errorf("key path: %w", err)
 	}
 	return keys.FileScheme + abs, nil
+}
+
+// Authority returns the dev token authority of a template's stack: it signs and verifies with the
+// local stand-in of the template's signing key (the first KMS key with KeyUsage SIGN_VERIFY), the
+// very key the token-issuing function uses offline, so its tokens pass the local authorizer and
+// tokens minted by the CLI are indistinguishable from them.
+func Authority(t *template.Template, keysDir, stackName, issuer, audience string) (*devauth.Authority, error) {
+	for _, k := range t.KMSKeys {
+		if k.KeyUsage != "SIGN_VERIFY" {
+			continue
+		}
+		ref, err := localKey(keysDir, stackName, k)
+		if err != nil {
+			return nil, err
+		}
+		return devauth.Open(strings.TrimPrefix(ref, keys.FileScheme), issuer, audience)
+	}
+	return devauth.Open(filepath.Join(keysDir, "jwt.pem"), issuer, audience)
 }

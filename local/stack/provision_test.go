@@ -29,7 +29,7 @@ func TestProvisionIdempotent(t *testing.T) {
 			t.Fatal(err)
 		}
 		cfg := stack.ProvisionConfig{Template: tpl, Params: params, Region: stack.LocalRegion,
-			AccountID: stack.LocalAccountID, DynamoDB: ddb, SQS: sqsc}
+			AccountID: stack.LocalAccountID, DynamoDB: ddb, SQS: sqsc, KeysDir: t.TempDir()}
 		first, err := stack.Provision(ctx, cfg)
 		if err != nil {
 			t.Fatalf("%s: %v", file, err)
@@ -37,6 +37,11 @@ func TestProvisionIdempotent(t *testing.T) {
 		second, err := stack.Provision(ctx, cfg)
 		if err != nil {
 			t.Fatalf("%s: second provision: %v", file, err)
+		}
+		for _, k := range tpl.KMSKeys {
+			if first.Resolver.Refs[k.LogicalID] == "" || first.Resolver.Refs[k.LogicalID] != second.Resolver.Refs[k.LogicalID] {
+				t.Errorf("%s: kms key %s: %q then %q", file, k.LogicalID, first.Resolver.Refs[k.LogicalID], second.Resolver.Refs[k.LogicalID])
+			}
 		}
 		if len(first.Tables) != len(tpl.Tables) || len(first.Queues) != len(tpl.Queues) {
 			t.Errorf("%s: provisioned %v %v", file, first.Tables, first.Queues)

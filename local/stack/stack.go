@@ -291,6 +291,7 @@ func (s *Stack) localHandler() http.Handler {
 			slog.Debug("write response", "err", err)
 		}
 	})
+	mux.HandleFunc("GET /_local/wechat/sns/jscode2session", wechatStandIn)
 	mux.HandleFunc("GET /_local/jwks.json", func(w http.ResponseWriter, r *http.Request) {
 		if s.cfg.Authority == nil {
 			writeMessage(w, http.StatusNotFound, "Not Found")
@@ -305,6 +306,24 @@ func (s *Stack) localHandler() http.Handler {
 		writeBody(w, b)
 	})
 	return mux
+}
+
+// wechatStandIn answers WeChat's code2session offline: a code "dev-<name>" logs in the user
+// <name> (openid "o-dev-<name>"), any other code is refused with WeChat's invalid-code error.
+// The mini-program in the simulator, or a test, picks the name.
+func wechatStandIn(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	w.Header().Set("Content-Type", "application/json")
+	answer := map[string]any{"errcode": 40029, "errmsg": "invalid code"}
+	switch {
+	case q.Get("appid") == "" || q.Get("secret") == "" || q.Get("grant_type") != "authorization_code":
+		answer = map[string]any{"errcode": 40013, "errmsg": "invalid appid"}
+	case strings.HasPrefix(q.Get("js_code"), "dev-") && len(q.Get("js_code")) > 4:
+		answer = map[string]any{"openid": "o-" + q.Get("js_code"), "session_key": "local"}
+	}
+	if err := json.NewEncoder(w).Encode(answer); err != nil {
+		slog.Debug("write response", "err", err)
+	}
 }
 
 func writeBody(w io.Writer, b []byte) {

@@ -2,11 +2,16 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"banban/shared/apperr"
+	"banban/shared/calendar"
 	"banban/shared/directory"
 )
 
@@ -26,6 +31,80 @@ func (s *Directory) Window(ctx context.Context, id string) (directory.Window, er
 	var w directory.Window
 	err := getItem(ctx, s.DB, s.Table, key("WINDOW#"+id, "WINDOW"), "window", &w)
 	return w, err
+}
+
+// Hall returns a service hall.
+func (s *Directory) Hall(ctx context.Context, id string) (directory.Hall, error) {
+	var h directory.Hall
+	err := getItem(ctx, s.DB, s.Table, key("HALL#"+id, "HALL"), "hall", &h)
+	return h, err
+}
+
+// HallOfDistrict returns the hall that receives requests for a district: the district's own hall,
+// or the city hall where the district has none.
+func (s *Directory) HallOfDistrict(ctx context.Context, district string) (directory.Hall, error) {
+	for _, d := range []string{district, "city"} {
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		out, err := s.DB.Query(cctx, &dynamodb.QueryInput{
+			TableName: &s.Table, IndexName: aws.String("gsi1"),
+			KeyConditionExpression:    aws.String("gsi1pk = :d"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":d": str("DISTRICT#" + d)},
+			Limit:                     aws.Int32(1),
+		})
+		cancel()
+		if err != nil {
+			return directory.Hall{}, unavailable(err, "find hall of district")
+		}
+		if len(out.Items) == 1 {
+			var h directory.Hall
+			return h, unmarshal(out.Items[0], &h)
+		}
+	}
+	return directory.Hall{}, apperr.New(apperr.NotFound, "not_found", "no hall receives requests for district %s", district)
+}
+
+// calendarKey holds one year's working-day arrangement.
+func calendarKey(year int) map[string]types.AttributeValue {
+	return key(fmt.Sprintf("CALENDAR#%d", year), "CALENDAR")
+}
+
+// PutCalendarYear stores a year's official holiday arrangement (an administrator's update; no
+// code change).
+func (s *Directory) PutCalendarYear(ctx context.Context, y calendar.Year) error {
+	if err := y.Check(); err != nil {
+		return apperr.Wrap(err, apperr.Invalid, "invalid_calendar", "%s", err.Error())
+	}
+	item, err := marshal(y)
+	if err != nil {
+		return err
+	}
+	for k, v := range calendarKey(y.Year) {
+		item[k] = v
+	}
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item}); err != nil {
+		return unavailable(err, "put calendar")
+	}
+	return nil
+}
+
+// Calendar builds the working-day calendar from the stored years among years; a year not stored
+// counts weekends only.
+func (s *Directory) Calendar(ctx context.Context, years ...int) (*calendar.Calendar, error) {
+	var loaded []calendar.Year
+	for _, year := range years {
+		var y calendar.Year
+		err := getItem(ctx, s.DB, s.Table, calendarKey(year), "calendar", &y)
+		if errNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		loaded = append(loaded, y)
+	}
+	return calendar.New(loaded...)
 }
 
 // Staff returns a staff member.
@@ -59,7 +138,7 @@ func (s *Directory) Load(ctx context.Context, d directory.Data) error {
 		}
 	}
 	for _, h := range d.Halls {
-		if err := add("HALL#"+h.ID, "HALL", h, nil); err != nil {
+		if err := add("HALL#"+h.ID, "HALL", h, map[string]string{"gsi1pk": "DISTRICT#" + h.District, "gsi1sk": "HALL#" + h.ID}); err != nil {
 			return err
 		}
 	}
@@ -99,4 +178,91 @@ func batchPut(ctx context.Context, db API, table string, items []map[string]type
 		}
 	}
 	return nil
+}
+
+// PutStaff registers or updates a staff member.
+func (s *Directory) PutStaff(ctx context.Context, st directory.Staff) error {
+	item, err := marshal(st)
+	if err != nil {
+		return err
+	}
+	item["pk"], item["sk"] = str("STAFF#"+st.ID), str("STAFF")
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item}); err != nil {
+		return unavailable(err, "put staff")
+	}
+	return nil
+}
+
+// PutBindingCode stores the hash of a one-time code that binds a WeChat identity to a staff
+// member, until expires (TTL removes it later; an expired code no longer binds).
+func (s *Directory) PutBindingCode(ctx context.Context, codeHash, staffID string, expires time.Time) error {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: map[string]types.AttributeValue{
+		"pk": str("BINDCODE#" + codeHash), "sk": str("BINDCODE"), "staffId": str(staffID),
+		"expiresAt": num(expires.Unix()),
+	}})
+	if err != nil {
+		return unavailable(err, "put binding code")
+	}
+	return nil
+}
+
+// ConsumeBindingCode deletes a live binding code and returns its staff member's id: a code binds
+// once.
+func (s *Directory) ConsumeBindingCode(ctx context.Context, codeHash string, now time.Time) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	out, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName: &s.Table, Key: key("BINDCODE#"+codeHash, "BINDCODE"),
+		ConditionExpression:       aws.String("expiresAt > :now"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(now.Unix())},
+		ReturnValues:              types.ReturnValueAllOld,
+	})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return "", apperr.New(apperr.Unauthenticated, "invalid_binding_code", "the binding code is unknown, used or expired")
+	}
+	if err != nil {
+		return "", unavailable(err, "consume binding code")
+	}
+	id, ok := out.Attributes["staffId"].(*types.AttributeValueMemberS)
+	if !ok {
+		return "", errors.New("binding code without staff id")
+	}
+	return id.Value, nil
+}
+
+// Bind records that a WeChat identity (by its pseudonymous subject) is a staff member.
+func (s *Directory) Bind(ctx context.Context, subject, staffID string) error {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: map[string]types.AttributeValue{
+		"pk": str("IDENTITY#" + subject), "sk": str("IDENTITY"), "staffId": str(staffID),
+	}})
+	if err != nil {
+		return unavailable(err, "bind identity")
+	}
+	return nil
+}
+
+// StaffOf returns the staff member a WeChat identity is bound to, if any.
+func (s *Directory) StaffOf(ctx context.Context, subject string) (directory.Staff, bool, error) {
+	var b struct {
+		StaffID string `json:"staffId"`
+	}
+	err := getItem(ctx, s.DB, s.Table, key("IDENTITY#"+subject, "IDENTITY"), "identity", &b)
+	if errNotFound(err) {
+		return directory.Staff{}, false, nil
+	}
+	if err != nil {
+		return directory.Staff{}, false, err
+	}
+	st, err := s.Staff(ctx, b.StaffID)
+	if errNotFound(err) {
+		return directory.Staff{}, false, nil // the staff member was removed: a citizen again
+	}
+	return st, err == nil, err
 }

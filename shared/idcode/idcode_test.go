@@ -65,10 +65,10 @@ func TestCreditCode(t *testing.T) {
 
 func TestMobile(t *testing.T) {
 	for in, want := range map[string]string{
-		"13800138000":      "13800138000",
+		"13800138000":       "13800138000",
 		"+86 138 0013 8000": "13800138000",
-		"8613800138000":    "13800138000",
-		"199-0000-1234":    "19900001234",
+		"8613800138000":     "13800138000",
+		"199-0000-1234":     "19900001234",
 	} {
 		if got, err := Mobile(in); err != nil || got != want {
 			t.Errorf("Mobile(%q) = %q, %v", in, got, err)

@@ -41,8 +41,8 @@ type Protector struct {
 	KeyReuse time.Duration
 	Now      func() time.Time
 
-	mu       sync.Mutex
-	current  dataKey
+	mu        sync.Mutex
+	current   dataKey
 	unwrapped map[string][]byte
 }
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"banban/local/devauth"
+	"banban/local/stack"
 	"banban/local/template"
 )
 
@@ -29,6 +30,7 @@ var commands = []command{
 	{"provision", "[flags]", "create the template's tables and queues (idempotent)", runProvision},
 	{"jwt", "-staff ID | -role R -sub S [-unit U -hall H -window W -ttl 1h -claim k=v]", "print a dev token for the local gateway", runJWT},
 	{"demo", "[flags]", "load the demo directory and register a kiosk per window", runDemo},
+	{"catalog", "[flags]", "validate and import data/catalog/catalog.json as the current catalogue", runCatalog},
 	{"kiosk", "register -window W [-id ID]", "register a rating kiosk and print its secret once", runKiosk},
 	{"rate", "-window W | -kiosk K [-level 1..5] [-id UUID]", "post a signed rating as a registered kiosk", runRate},
 	{"fire", "Function/Event [flags]", "fire a ScheduleV2 event on the running stack", runFire},
@@ -134,22 +136,28 @@ func addStackFlags(fs *flag.FlagSet, e *env) *stackFlags {
 	return f
 }
 
-// issuer is the JwtIssuer used locally: the gateway's own URL plus /local, so tokens name where
-// they are accepted.
-func (f *stackFlags) issuer() string { return "http://" + f.gateway + "/local" }
+// issuer is the JwtIssuer used locally: the gateway's own URL, where session-api serves the
+// OpenID discovery document and the JWKS, as on AWS.
+func (f *stackFlags) issuer() string { return "http://" + f.gateway }
 
-// load reads the template and computes the parameter values: Stage, JwtIssuer, then -param.
+// load reads the template and computes the parameter values: the local ones (Stage, JwtIssuer,
+// the WeChat stand-in), then -param.
 func (f *stackFlags) load() (*template.Template, map[string]string, error) {
 	tpl, err := template.Load(f.template)
 	if err != nil {
 		return nil, nil, err
 	}
 	over := map[string]string{}
-	if _, ok := tpl.Parameter("Stage"); ok {
-		over["Stage"] = f.stage
+	local := map[string]string{
+		"Stage":           f.stage,
+		"JwtIssuer":       f.issuer(),
+		"WeChatAppSecret": "plain:local-dev-secret",
+		"WeChatApiBase":   "http://" + f.gateway + "/_local/wechat",
 	}
-	if _, ok := tpl.Parameter("JwtIssuer"); ok {
-		over["JwtIssuer"] = f.issuer()
+	for k, v := range local {
+		if _, ok := tpl.Parameter(k); ok {
+			over[k] = v
+		}
 	}
 	for k, v := range f.params {
 		over[k] = v
@@ -161,17 +169,13 @@ func (f *stackFlags) load() (*template.Template, map[string]string, error) {
 	return tpl, params, nil
 }
 
-// authority opens the dev key with the template's issuer and audience.
-func (f *stackFlags) authority(e *env, params map[string]string) (*devauth.Authority, error) {
+// authority signs and verifies tokens with the local stand-in of the template's signing key.
+func (f *stackFlags) authority(tpl *template.Template, params map[string]string) (*devauth.Authority, error) {
 	aud := params["JwtAudience"]
 	if aud == "" {
 		aud = devauth.DefaultAudience
 	}
-	iss := params["JwtIssuer"]
-	if iss == "" {
-		iss = f.issuer()
-	}
-	return devauth.Open(filepath.Join(e.root, devauth.KeyFile), iss, aud)
+	return stack.Authority(tpl, f.keysDir(), "banban-"+params["Stage"], params["JwtIssuer"], aud)
 }
 
 func envOr(key, def string) string {

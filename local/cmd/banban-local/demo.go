@@ -46,6 +46,34 @@ func loadDemo(ctx context.Context, e *env, db dynamo.API, res *stack.Resources) 
 		return err
 	}
 	fmt.Fprintf(e.stdout, "demo data    %s loaded; %d kiosks registered (secrets in %s)\n", demo.DirectoryFile, len(ks), demo.KiosksFile)
+	if table := res.Tables["CatalogTable"]; table != "" {
+		c, err := demo.LoadCatalog(ctx, e.root, &dynamo.Catalog{DB: db, Table: table})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "catalogue    %s version %s: %d matters, %d bundles\n", demo.CatalogFile, c.Version, len(c.Matters), len(c.Bundles))
+	}
+	return nil
+}
+
+// runCatalog imports data/catalog/catalog.json as the current catalogue version: what an
+// administrator runs after editing it (against AWS too, through the standard endpoint variables).
+func runCatalog(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("catalog", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	sf := addStackFlags(fs, e)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ddb, res, err := sf.provision(ctx)
+	if err != nil {
+		return err
+	}
+	c, err := demo.LoadCatalog(ctx, e.root, &dynamo.Catalog{DB: ddb, Table: res.Tables["CatalogTable"]})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "catalogue version %s imported: %d matters, %d bundles\n", c.Version, len(c.Matters), len(c.Bundles))
 	return nil
 }
 

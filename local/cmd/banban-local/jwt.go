@@ -41,11 +41,11 @@ func runJWT(_ context.Context, e *env, args []string) error {
 	if !auth.Role(*role).Valid() {
 		return fmt.Errorf("unknown role %q; roles: %v", *role, auth.Roles)
 	}
-	_, params, err := sf.load()
+	tpl, params, err := sf.load()
 	if err != nil {
 		return err
 	}
-	auth, err := sf.authority(e, params)
+	auth, err := sf.authority(tpl, params)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func runUp(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	auth, err := sf.authority(e, params)
+	auth, err := sf.authority(tpl, params)
 	if err != nil {
 		return err
 	}

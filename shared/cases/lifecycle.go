@@ -1,0 +1,163 @@
+package cases
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"banban/shared/apperr"
+	"banban/shared/auth"
+)
+
+// State is where a case is in its lifecycle.
+type State string
+
+// The lifecycle: received → assigned → accepted → in progress → (transferred) → completed |
+// unable (不能办) | withdrawn.
+const (
+	Received    State = "received"
+	Assigned    State = "assigned"
+	Accepted    State = "accepted"
+	InProgress  State = "in_progress"
+	Transferred State = "transferred"
+	Completed   State = "completed"
+	Unable      State = "unable"
+	Withdrawn   State = "withdrawn"
+)
+
+// Closed reports whether no further change is possible.
+func (s State) Closed() bool { return s == Completed || s == Unable || s == Withdrawn }
+
+// who may make a transition
+type actor int
+
+const (
+	assigner  actor = iota // an administrator of the case's scope, or a helper claiming it
+	assignee               // the helper the case is assigned to
+	requester              // the requester, or the staff member who filed it for a visitor
+)
+
+type rule struct {
+	from         []State
+	by           actor
+	needsReason  bool
+	needsPerson  bool // the transition names an assignee
+	clearsPerson bool
+}
+
+// rules is the whole lifecycle: the states each target can be reached from, and by whom.
+var rules = map[State]rule{
+	Assigned:    {from: []State{Received, Transferred}, by: assigner, needsPerson: true},
+	Accepted:    {from: []State{Assigned}, by: assignee},
+	Received:    {from: []State{Assigned}, by: assignee, needsReason: true, clearsPerson: true}, // declined
+	InProgress:  {from: []State{Accepted}, by: assignee},
+	Transferred: {from: []State{Accepted, InProgress}, by: assignee, needsReason: true, clearsPerson: true},
+	Completed:   {from: []State{InProgress}, by: assignee},
+	Unable:      {from: []State{Accepted, InProgress}, by: assignee, needsReason: true},
+	Withdrawn:   {from: []State{Received, Assigned, Accepted, InProgress, Transferred}, by: requester},
+}
+
+// Transition is a requested change of state.
+type Transition struct {
+	To       State  `json:"to"`
+	Reason   string `json:"reason,omitempty"`
+	Assignee string `json:"assignee,omitempty"`
+	Version  int    `json:"version"` // the version the caller last read
+}
+
+// MaxReason is the longest reason accepted, in characters.
+const MaxReason = 500
+
+// Apply checks that p may make t on c and returns the changed case and its history entry. It
+// does not check the version: the store does that atomically.
+func (c Case) Apply(t Transition, p auth.Principal, now time.Time) (Case, Event, error) {
+	r, ok := rules[t.To]
+	if !ok {
+		return Case{}, Event{}, apperr.InvalidField("to", "is not a state a case can be moved to")
+	}
+	if !slices.Contains(r.from, c.State) {
+		return Case{}, Event{}, apperr.New(apperr.Conflict, "invalid_transition", "a %s case cannot become %s", c.State, t.To)
+	}
+	reason := strings.TrimSpace(t.Reason)
+	if r.needsReason && reason == "" {
+		return Case{}, Event{}, apperr.InvalidField("reason", "is required to make a case %s", t.To)
+	}
+	if len([]rune(reason)) > MaxReason {
+		return Case{}, Event{}, apperr.InvalidField("reason", "is longer than %d characters", MaxReason)
+	}
+	if r.needsPerson && strings.TrimSpace(t.Assignee) == "" {
+		return Case{}, Event{}, apperr.InvalidField("assignee", "is required to assign a case")
+	}
+	if !r.needsPerson && t.Assignee != "" {
+		return Case{}, Event{}, apperr.InvalidField("assignee", "is only given when assigning")
+	}
+	if !c.mayAct(r.by, t, p) {
+		return Case{}, Event{}, apperr.New(apperr.Forbidden, "forbidden", "you may not make this case %s", t.To)
+	}
+	ev := Event{Seq: c.Version + 1, At: now, Actor: p.Subject, Role: string(p.Role), From: c.State, To: t.To, Reason: reason}
+	c.State = t.To
+	c.Version++
+	c.UpdatedAt = now
+	switch {
+	case r.needsPerson:
+		c.Assignee = t.Assignee
+		ev.Detail = "assignee " + t.Assignee
+	case r.clearsPerson:
+		c.Assignee = ""
+	}
+	if t.To == Unable || t.To == Withdrawn {
+		c.Reason = reason
+	}
+	if c.State.Closed() {
+		at := now
+		c.ClosedAt = &at
+	}
+	return c, ev, nil
+}
+
+func (c Case) mayAct(a actor, t Transition, p auth.Principal) bool {
+	switch a {
+	case assignee:
+		return p.Role == auth.Helper && c.Assignee != "" && c.Assignee == p.Subject
+	case requester:
+		return (c.RequesterSub != "" && c.RequesterSub == p.Subject) || (c.FiledBy != "" && c.FiledBy == p.Subject)
+	case assigner:
+		if p.Role == auth.Helper {
+			// A helper may claim a case of the helper's own hall or unit, for the helper only.
+			return t.Assignee == p.Subject && c.inScope(p)
+		}
+		return p.Role == auth.CityAdmin || (p.Role == auth.HallAdmin || p.Role == auth.UnitAdmin) && c.inScope(p)
+	}
+	return false
+}
+
+// inScope reports whether the case is received by the principal's hall or concerns its unit.
+func (c Case) inScope(p auth.Principal) bool {
+	return (p.HallID != "" && p.HallID == c.HallID) || (p.UnitID != "" && slices.Contains(c.Units, p.UnitID))
+}
+
+// CanRead reports whether p may read the case.
+func (c Case) CanRead(p auth.Principal) bool {
+	switch p.Role {
+	case auth.CityAdmin:
+		return true
+	case auth.Citizen, auth.Enterprise:
+		return c.RequesterSub != "" && c.RequesterSub == p.Subject
+	case auth.Helper:
+		return c.Assignee != "" && c.Assignee == p.Subject
+	case auth.HallAdmin:
+		return p.HallID != "" && p.HallID == c.HallID
+	case auth.UnitAdmin:
+		return p.UnitID != "" && slices.Contains(c.Units, p.UnitID)
+	case auth.Clerk:
+		return c.FiledBy != "" && c.FiledBy == p.Subject && !c.State.Closed()
+	}
+	return false
+}
+
+// SeesPersonalData reports whether p sees the case's personal data unmasked: only the requester
+// and the assigned helper do.
+func (c Case) SeesPersonalData(p auth.Principal) bool {
+	return (c.RequesterSub != "" && c.RequesterSub == p.Subject) ||
+		(p.Role == auth.Helper && c.Assignee != "" && c.Assignee == p.Subject)
+}

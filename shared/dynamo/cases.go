@@ -1,0 +1,406 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"banban/shared/apperr"
+	"banban/shared/cases"
+	"banban/shared/pii"
+)
+
+// Cases stores assisted-handling cases, their history, tracking-number sequences and idempotency
+// records in one table:
+//
+//	pk CASE#<id>        sk CASE              the case (personal data sealed, keyed hashes)
+//	pk CASE#<id>        sk EVENT#<seq>       its history, one item per change
+//	pk SEQ#<year>       sk SEQ               the year's tracking-number counter
+//	pk IDEM#<sub>#<key> sk IDEM              an idempotency record (TTL expiresAt)
+//
+// Indexes: gsi1 requester (REQ#<sub>, createdAt#id), gsi2 assignee (ASG#<sub>, updatedAt#id),
+// gsi3 ID-number look-up (IDH#<hash>, createdAt#id), gsi4 purge due (PURGE#<yyyy-mm>, purgeAt#id).
+type Cases struct {
+	DB    API
+	Table string
+	PII   *pii.Protector
+	// Retention is how long personal data of a closed case is kept.
+	Retention time.Duration
+}
+
+// caseItem is the stored form of a case: the domain case without its personal data, which is
+// sealed field by field.
+type caseItem struct {
+	PK string `json:"pk"`
+	SK string `json:"sk"`
+	cases.Case
+	Personal *struct{} `json:"personal,omitempty"` // never stored in clear
+	Sealed   sealed    `json:"sealed"`
+	IDHash   string    `json:"idHash,omitempty"`
+	MobHash  string    `json:"mobileHash,omitempty"`
+	Pending  bool      `json:"eventPending,omitempty"`
+	Purged   bool      `json:"purged,omitempty"`
+	PurgeAt  string    `json:"purgeAt,omitempty"`
+	GSI1PK   string    `json:"gsi1pk,omitempty"`
+	GSI1SK   string    `json:"gsi1sk,omitempty"`
+	GSI2PK   string    `json:"gsi2pk,omitempty"`
+	GSI2SK   string    `json:"gsi2sk,omitempty"`
+	GSI3PK   string    `json:"gsi3pk,omitempty"`
+	GSI3SK   string    `json:"gsi3sk,omitempty"`
+	GSI4PK   string    `json:"gsi4pk,omitempty"`
+	GSI4SK   string    `json:"gsi4sk,omitempty"`
+}
+
+type sealed struct {
+	Name     string `json:"name,omitempty"`
+	IDNumber string `json:"idNumber,omitempty"`
+	Mobile   string `json:"mobile,omitempty"`
+	Address  string `json:"address,omitempty"`
+}
+
+type eventItem struct {
+	PK string `json:"pk"`
+	SK string `json:"sk"`
+	cases.Event
+}
+
+func caseKey(id string) map[string]types.AttributeValue { return key("CASE#"+id, "CASE") }
+
+func eventSK(seq int) string { return fmt.Sprintf("EVENT#%06d", seq) }
+
+func (s *Cases) item(ctx context.Context, c cases.Case, pending bool) (map[string]types.AttributeValue, error) {
+	it := caseItem{PK: "CASE#" + c.ID, SK: "CASE", Case: c, Pending: pending}
+	fields := []struct {
+		dst   *string
+		value string
+		name  string
+	}{
+		{&it.Sealed.Name, c.Personal.Name, "name"},
+		{&it.Sealed.IDNumber, c.Personal.IDNumber, "idNumber"},
+		{&it.Sealed.Mobile, c.Personal.Mobile, "mobile"},
+		{&it.Sealed.Address, c.Personal.Address, "address"},
+	}
+	for _, f := range fields {
+		v, err := s.PII.Seal(ctx, f.value, "case/"+c.ID+"/"+f.name)
+		if err != nil {
+			return nil, err
+		}
+		*f.dst = v
+	}
+	it.Case.Personal = cases.Personal{}
+	if c.Personal.IDNumber != "" {
+		it.IDHash = s.PII.Hash("id", c.Personal.IDNumber)
+		it.GSI3PK, it.GSI3SK = "IDH#"+it.IDHash, c.CreatedAt.UTC().Format(time.RFC3339Nano)+"#"+c.ID
+	}
+	if c.Personal.Mobile != "" {
+		it.MobHash = s.PII.Hash("mobile", c.Personal.Mobile)
+	}
+	if c.RequesterSub != "" {
+		it.GSI1PK, it.GSI1SK = "REQ#"+c.RequesterSub, c.CreatedAt.UTC().Format(time.RFC3339Nano)+"#"+c.ID
+	}
+	if c.Assignee != "" {
+		it.GSI2PK, it.GSI2SK = "ASG#"+c.Assignee, c.UpdatedAt.UTC().Format(time.RFC3339Nano)+"#"+c.ID
+	}
+	if c.ClosedAt != nil && !c.Personal.Empty() {
+		at := c.ClosedAt.Add(s.Retention).UTC()
+		it.PurgeAt = at.Format(time.RFC3339)
+		it.GSI4PK, it.GSI4SK = "PURGE#"+at.Format("2006-01"), it.PurgeAt+"#"+c.ID
+	}
+	item, err := marshal(it)
+	if err != nil {
+		return nil, err
+	}
+	delete(item, "personal")
+	return item, nil
+}
+
+func (s *Cases) open(ctx context.Context, item map[string]types.AttributeValue) (cases.Case, error) {
+	var it caseItem
+	if err := unmarshal(item, &it); err != nil {
+		return cases.Case{}, err
+	}
+	c := it.Case
+	var err error
+	for _, f := range []struct {
+		dst  *string
+		v    string
+		name string
+	}{
+		{&c.Personal.Name, it.Sealed.Name, "name"},
+		{&c.Personal.IDNumber, it.Sealed.IDNumber, "idNumber"},
+		{&c.Personal.Mobile, it.Sealed.Mobile, "mobile"},
+		{&c.Personal.Address, it.Sealed.Address, "address"},
+	} {
+		if *f.dst, err = s.PII.Open(ctx, f.v, "case/"+c.ID+"/"+f.name); err != nil {
+			return cases.Case{}, fmt.Errorf("case %s %s: %w", c.ID, f.name, err)
+		}
+	}
+	return c, nil
+}
+
+// NextTrackingNumber takes the next number of the year's sequence (BB-2026-000123). A number
+// taken by a request that then fails is not reused: tracking numbers may have gaps.
+func (s *Cases) NextTrackingNumber(ctx context.Context, year int) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.Table,
+		Key:                       key("SEQ#"+strconv.Itoa(year), "SEQ"),
+		UpdateExpression:          aws.String("ADD seq :one"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1)},
+		ReturnValues:              types.ReturnValueUpdatedNew,
+	})
+	if err != nil {
+		return 0, unavailable(err, "next tracking number")
+	}
+	n, ok := out.Attributes["seq"].(*types.AttributeValueMemberN)
+	if !ok {
+		return 0, errors.New("next tracking number: no sequence returned")
+	}
+	return strconv.ParseInt(n.Value, 10, 64)
+}
+
+// Create stores a new case and its first history entry, marked as having an event to publish.
+func (s *Cases) Create(ctx context.Context, c cases.Case, ev cases.Event) error {
+	item, err := s.item(ctx, c, true)
+	if err != nil {
+		return err
+	}
+	evItem, err := marshal(eventItem{PK: "CASE#" + c.ID, SK: eventSK(ev.Seq), Event: ev})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+		{Put: &types.Put{TableName: &s.Table, Item: evItem, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+	}})
+	if err != nil {
+		return unavailable(err, "create case")
+	}
+	return nil
+}
+
+// Update stores c after a transition made from version c.Version-1, with its history entry. A
+// concurrent change makes it fail with a 409: never a silent overwrite.
+func (s *Cases) Update(ctx context.Context, c cases.Case, ev cases.Event) error {
+	item, err := s.item(ctx, c, true)
+	if err != nil {
+		return err
+	}
+	evItem, err := marshal(eventItem{PK: "CASE#" + c.ID, SK: eventSK(ev.Seq), Event: ev})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: &s.Table, Item: item,
+			ConditionExpression:       aws.String("version = :prev"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":prev": num(int64(c.Version - 1))}}},
+		{Put: &types.Put{TableName: &s.Table, Item: evItem, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+	}})
+	var cancelled *types.TransactionCanceledException
+	if errors.As(err, &cancelled) {
+		return apperr.New(apperr.Conflict, "stale_version", "the case was changed by someone else; read it again")
+	}
+	if err != nil {
+		return unavailable(err, "update case")
+	}
+	return nil
+}
+
+// EventSent clears the mark of a case whose event reached the queue.
+func (s *Cases) EventSent(ctx context.Context, id string, version int) error {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.Table, Key: caseKey(id),
+		UpdateExpression:          aws.String("REMOVE eventPending"),
+		ConditionExpression:       aws.String("version = :v"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": num(int64(version))},
+	})
+	var failed *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &failed) { // a newer change has its own event to send
+		return unavailable(err, "mark event sent")
+	}
+	return nil
+}
+
+// Get reads a case with its personal data opened.
+func (s *Cases) Get(ctx context.Context, id string) (cases.Case, bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: caseKey(id), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return cases.Case{}, false, unavailable(err, "read case")
+	}
+	if out.Item == nil {
+		return cases.Case{}, false, apperr.New(apperr.NotFound, "not_found", "case not found")
+	}
+	var pending struct {
+		Pending bool `json:"eventPending"`
+	}
+	if err := unmarshal(out.Item, &pending); err != nil {
+		return cases.Case{}, false, err
+	}
+	c, err := s.open(ctx, out.Item)
+	return c, pending.Pending, err
+}
+
+// History lists a case's changes in order.
+func (s *Cases) History(ctx context.Context, id string) ([]cases.Event, error) {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+		TableName:              &s.Table,
+		KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :ev)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": str("CASE#" + id), ":ev": str("EVENT#"),
+		},
+	})
+	if err != nil {
+		return nil, unavailable(err, "read history")
+	}
+	evs := make([]cases.Event, 0, len(out.Items))
+	for _, item := range out.Items {
+		var it eventItem
+		if err := unmarshal(item, &it); err != nil {
+			return nil, err
+		}
+		evs = append(evs, it.Event)
+	}
+	return evs, nil
+}
+
+// Listing names an index and its partition: the requester's or the assignee's cases.
+type Listing struct {
+	index, pkAttr, skAttr, pk string
+}
+
+// ByRequester lists the cases a mini-program user asked for, newest first.
+func ByRequester(sub string) Listing { return Listing{"gsi1", "gsi1pk", "gsi1sk", "REQ#" + sub} }
+
+// ByAssignee lists the cases assigned to a helper, most recently changed first.
+func ByAssignee(sub string) Listing { return Listing{"gsi2", "gsi2pk", "gsi2sk", "ASG#" + sub} }
+
+// List returns one page of a listing and the cursor of the next ("" at the end).
+func (s *Cases) List(ctx context.Context, l Listing, cursor string, limit int) ([]cases.Case, string, error) {
+	size, err := PageSize(limit)
+	if err != nil {
+		return nil, "", err
+	}
+	start, err := decodeCursor(cursor, "pk", "sk", l.pkAttr, l.skAttr)
+	if err != nil {
+		return nil, "", err
+	}
+	if start != nil && start[l.pkAttr].(*types.AttributeValueMemberS).Value != l.pk {
+		return nil, "", apperr.InvalidField("cursor", "is not a cursor of this listing")
+	}
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+		TableName: &s.Table, IndexName: &l.index,
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": l.pkAttr},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(l.pk)},
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     &size,
+		ExclusiveStartKey:         start,
+	})
+	if err != nil {
+		return nil, "", unavailable(err, "list cases")
+	}
+	list := make([]cases.Case, 0, len(out.Items))
+	for _, item := range out.Items {
+		c, err := s.open(ctx, item)
+		if err != nil {
+			return nil, "", err
+		}
+		list = append(list, c)
+	}
+	next, err := encodeCursor(out.LastEvaluatedKey)
+	return list, next, err
+}
+
+// PurgeDue lists the closed cases whose personal data is due for purging at now: the due months
+// up to now, oldest first, at most limit ids. It queries the sparse purge index month by month,
+// starting at the oldest month the caller still has to look at, and never scans the table.
+func (s *Cases) PurgeDue(ctx context.Context, from, now time.Time, limit int) ([]string, error) {
+	var ids []string
+	for m := time.Date(from.UTC().Year(), from.UTC().Month(), 1, 0, 0, 0, 0, time.UTC); !m.After(now) && len(ids) < limit; m = m.AddDate(0, 1, 0) {
+		var start map[string]types.AttributeValue
+		for {
+			cctx, cancel := context.WithTimeout(ctx, callTimeout)
+			out, err := s.DB.Query(cctx, &dynamodb.QueryInput{
+				TableName: &s.Table, IndexName: aws.String("gsi4"),
+				KeyConditionExpression: aws.String("gsi4pk = :m AND gsi4sk <= :now"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{
+					":m": str("PURGE#" + m.Format("2006-01")), ":now": str(now.UTC().Format(time.RFC3339) + "~"),
+				},
+				ExclusiveStartKey: start,
+				Limit:             aws.Int32(int32(limit - len(ids))),
+			})
+			cancel()
+			if err != nil {
+				return nil, unavailable(err, "list cases due for purging")
+			}
+			for _, item := range out.Items {
+				var it struct {
+					PK string `json:"pk"`
+				}
+				if err := unmarshal(item, &it); err != nil {
+					return nil, err
+				}
+				ids = append(ids, it.PK[len("CASE#"):])
+			}
+			if out.LastEvaluatedKey == nil || len(ids) >= limit {
+				break
+			}
+			start = out.LastEvaluatedKey
+		}
+	}
+	return ids, nil
+}
+
+// Purge removes the personal data of a closed case (sealed fields, hashes, purge index) and
+// records it in the history. Running it again finds nothing to purge and changes nothing.
+func (s *Cases) Purge(ctx context.Context, id string, now time.Time) (bool, error) {
+	c, _, err := s.Get(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	if c.ClosedAt == nil || c.Personal.Empty() {
+		return false, nil
+	}
+	ev, err := marshal(eventItem{PK: "CASE#" + id, SK: eventSK(c.Version + 1), Event: cases.Event{
+		Seq: c.Version + 1, At: now, Actor: "retention", Role: "system", From: c.State, To: c.State,
+		Detail: "personal data purged after the retention period"}})
+	if err != nil {
+		return false, err
+	}
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	_, err = s.DB.TransactWriteItems(cctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{TableName: &s.Table, Key: caseKey(id),
+			UpdateExpression:          aws.String("SET purged = :yes, version = :next REMOVE sealed, idHash, mobileHash, gsi3pk, gsi3sk, gsi4pk, gsi4sk, purgeAt"),
+			ConditionExpression:       aws.String("version = :v"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":yes": &types.AttributeValueMemberBOOL{Value: true}, ":v": num(int64(c.Version)), ":next": num(int64(c.Version + 1))}}},
+		{Put: &types.Put{TableName: &s.Table, Item: ev, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+	}})
+	var cancelled *types.TransactionCanceledException
+	if errors.As(err, &cancelled) {
+		return false, nil // changed meanwhile: the next run looks again
+	}
+	if err != nil {
+		return false, unavailable(err, "purge case")
+	}
+	return true, nil
+}
