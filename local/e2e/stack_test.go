@@ -38,6 +38,7 @@ type system struct {
 	directory *dynamo.Directory
 	kiosks    *dynamo.Kiosks
 	ratings   *dynamo.Ratings
+	logs      *testenv.Buffer
 }
 
 // start runs banban on a stage of its own; options adjust the stack's configuration.
@@ -72,12 +73,12 @@ func start(t *testing.T, options ...func(*stack.Config)) *system {
 	for _, fn := range tpl.Functions {
 		bins[fn.LogicalID] = testenv.BuildFunction(t, "./functions/"+template.FunctionFolder(fn.LogicalID))
 	}
-	var logs testenv.Buffer
+	logs := &testenv.Buffer{}
 	db := testenv.DynamoDB(t)
 	cfg := stack.Config{
 		Template: tpl, Params: params, DynamoDB: db, SQS: testenv.SQS(t), RIE: testenv.RIE(t), KeysDir: keysDir,
 		Binary:      func(fn template.Function) string { return bins[fn.LogicalID] },
-		FunctionEnv: testenv.FunctionEnv(t), Concurrency: 2, Authority: auth, PollWait: time.Second, Output: &logs,
+		FunctionEnv: testenv.FunctionEnv(t), Concurrency: 2, Authority: auth, PollWait: time.Second, Output: logs,
 	}
 	for _, o := range options {
 		o(&cfg)
@@ -105,6 +106,7 @@ func start(t *testing.T, options ...func(*stack.Config)) *system {
 		directory: &dynamo.Directory{DB: db, Table: st.Resources.Tables["DirectoryTable"]},
 		kiosks:    &dynamo.Kiosks{DB: db, Table: st.Resources.Tables["KiosksTable"]},
 		ratings:   &dynamo.Ratings{DB: db, Table: st.Resources.Tables["RatingsTable"], Now: time.Now},
+		logs:      logs,
 	}
 	d, err := demo.ReadDirectory(root)
 	if err != nil {
