@@ -74,7 +74,8 @@ test: deps build-local
 bench: deps build-local
 	@$(TEST_SERVERS) local/servers.sh start
 	@trap '$(TEST_SERVERS) local/servers.sh stop' EXIT; \
-	env $$($(TEST_SERVERS) local/servers.sh env) $(GO) run ./local/cmd/banban-bench -out docs/benchmarks.md
+	$(GO) test -run '^$$' -bench . -benchmem ./shared/... | grep -E '^(Benchmark|goos|goarch|cpu)' > $(LOCAL)/micro.txt; \
+	env $$($(TEST_SERVERS) local/servers.sh env) $(GO) run ./local/cmd/banban-bench -out docs/benchmarks.md -micro $(LOCAL)/micro.txt
 
 .PHONY: lint
 lint:

@@ -118,7 +118,7 @@ func start(t *testing.T, options ...func(*stack.Config)) *system {
 	if err := demo.LoadCalendars(context.Background(), root, s.directory); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := demo.LoadCatalog(context.Background(), root, &dynamo.Catalog{DB: db, Table: st.Resources.Tables["CatalogTable"]}); err != nil {
+	if _, err := demo.LoadCatalog(context.Background(), root, dynamo.NewCatalog(db, st.Resources.Tables["CatalogTable"], time.Now)); err != nil {
 		t.Fatal(err)
 	}
 	return s

@@ -112,19 +112,29 @@ func (p *Poller) gather(ctx context.Context) ([]sqstypes.Message, error) {
 	if err != nil || len(msgs) == 0 || p.cfg.BatchWindow <= 0 {
 		return msgs, err
 	}
+	// Like Lambda, keep gathering until the batch is full or the window closes. WaitTimeSeconds
+	// has a one-second granularity, so the last part of the window polls without waiting.
 	deadline := time.Now().Add(p.cfg.BatchWindow)
 	for len(msgs) < p.cfg.BatchSize {
 		left := time.Until(deadline)
-		if left < time.Second {
-			break // WaitTimeSeconds has a one-second granularity
+		if left <= 0 {
+			break
 		}
-		more, err := p.receive(ctx, p.cfg.BatchSize-len(msgs), left)
+		wait := left.Truncate(time.Second)
+		more, err := p.receive(ctx, p.cfg.BatchSize-len(msgs), wait)
 		if err != nil {
 			// Keep what we have: those messages are already invisible to others.
 			p.log.Debug("receive within batching window", "err", err)
 			break
 		}
 		msgs = append(msgs, more...)
+		if len(more) == 0 && wait == 0 {
+			select {
+			case <-ctx.Done():
+				return msgs, nil
+			case <-time.After(min(left, 50*time.Millisecond)): // poll interval within the window
+			}
+		}
 	}
 	return msgs, nil
 }

@@ -368,18 +368,36 @@ func (r *Runner) kill(p *rieProc) {
 	<-p.done
 }
 
-// freePort asks the kernel for a free loopback port. Another process may take it before RIE binds
-// it; start retries in that case.
+// handedOut remembers the ports freePort gave out in this process: the kernel may offer a port
+// again as soon as its probe listener closes, before the RIE it was meant for binds it, and two
+// RIEs of ours on one port would answer each other's invocations (seen: a case request answered
+// by the catalogue function).
+var (
+	portsMu   sync.Mutex
+	handedOut = map[int]bool{}
+)
+
+// freePort asks the kernel for a free loopback port that this process has not handed out before.
+// Another process may still take it before RIE binds it; start retries in that case.
 func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("find free port: %w", err)
+	for range 100 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, fmt.Errorf("find free port: %w", err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		if err := l.Close(); err != nil {
+			return 0, fmt.Errorf("find free port: %w", err)
+		}
+		portsMu.Lock()
+		fresh := !handedOut[port]
+		handedOut[port] = true
+		portsMu.Unlock()
+		if fresh {
+			return port, nil
+		}
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	if err := l.Close(); err != nil {
-		return 0, fmt.Errorf("find free port: %w", err)
-	}
-	return port, nil
+	return 0, fmt.Errorf("find free port: no port left that was not handed out before")
 }
 
 func dirOf(path string) string {

@@ -3,7 +3,6 @@ package dynamo
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,6 +11,7 @@ import (
 
 	"banban/shared/apperr"
 	"banban/shared/catalog"
+	"banban/shared/ttlcache"
 )
 
 // Catalog keeps versions of the matter catalogue; readers follow a pointer to the current one:
@@ -21,17 +21,19 @@ import (
 //	pk V#<ver>    sk BUNDLE#<code>    a bundle of that version
 //
 // An import writes a whole new version and then moves the pointer, so a reader never sees half a
-// catalogue. Warm functions keep the current version in memory for CacheTTL.
+// catalogue. Warm functions keep the current version in memory for CatalogCacheTTL.
 type Catalog struct {
 	DB    API
 	Table string
-	// CacheTTL is how long a warm function serves the catalogue it read (default 1 minute).
-	CacheTTL time.Duration
-	Now      func() time.Time
+	cache ttlcache.Cache[string, *catalog.Catalogue]
+}
 
-	mu     sync.Mutex
-	cached *catalog.Catalogue
-	until  time.Time
+// CatalogCacheTTL is how long a warm function serves the catalogue it read.
+const CatalogCacheTTL = time.Minute
+
+// NewCatalog returns the catalogue store of table.
+func NewCatalog(db API, table string, now func() time.Time) *Catalog {
+	return &Catalog{DB: db, Table: table, cache: ttlcache.Cache[string, *catalog.Catalogue]{TTL: CatalogCacheTTL, Now: now}}
 }
 
 type catalogItem struct {
@@ -72,32 +74,23 @@ func (s *Catalog) Import(ctx context.Context, c catalog.Catalogue) error {
 	if err != nil {
 		return unavailable(err, "switch catalogue version")
 	}
-	s.mu.Lock()
-	s.cached = nil
-	s.mu.Unlock()
+	s.cache.Forget()
 	return nil
 }
 
 // Current returns the current catalogue, from memory while fresh.
 func (s *Catalog) Current(ctx context.Context) (*catalog.Catalogue, error) {
-	now := time.Now
-	if s.Now != nil {
-		now = s.Now
-	}
-	s.mu.Lock()
-	c, until := s.cached, s.until
-	s.mu.Unlock()
-	if c != nil && now().Before(until) {
-		return c, nil
-	}
+	return s.cache.Get("current", func() (*catalog.Catalogue, error) { return s.read(ctx) })
+}
+
+func (s *Catalog) read(ctx context.Context) (*catalog.Catalogue, error) {
 	var ptr struct {
 		Version string `json:"version"`
 	}
-	err := getItem(ctx, s.DB, s.Table, catalogPointer, "catalogue", &ptr)
-	if err != nil {
+	if err := getItem(ctx, s.DB, s.Table, catalogPointer, "catalogue", &ptr); err != nil {
 		return nil, err
 	}
-	c = &catalog.Catalogue{Version: ptr.Version}
+	c := &catalog.Catalogue{Version: ptr.Version}
 	var start map[string]types.AttributeValue
 	for {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
@@ -130,13 +123,6 @@ func (s *Catalog) Current(ctx context.Context) (*catalog.Catalogue, error) {
 	if len(c.Matters) == 0 {
 		return nil, errors.New("the current catalogue version has no matters")
 	}
-	ttl := s.CacheTTL
-	if ttl <= 0 {
-		ttl = time.Minute
-	}
-	s.mu.Lock()
-	s.cached, s.until = c, now().Add(ttl)
-	s.mu.Unlock()
 	return c, nil
 }
 
@@ -167,4 +153,3 @@ func (s *Catalog) Bundle(ctx context.Context, code string) (catalog.Bundle, erro
 	}
 	return catalog.Bundle{}, apperr.New(apperr.NotFound, "not_found", "bundle %s not found", code)
 }
-

@@ -2,44 +2,24 @@ package kiosk
 
 import (
 	"context"
-	"sync"
 	"time"
+
+	"banban/shared/ttlcache"
 )
 
 // CachedRegistry keeps found kiosks for a while, so a warm function does not read the kiosk table
 // on every rating. A disabled or re-keyed kiosk takes effect within TTL.
 type CachedRegistry struct {
-	Next Registry
-	TTL  time.Duration
-	Now  func() time.Time
-
-	mu      sync.Mutex
-	entries map[string]cached
+	Next  Registry
+	cache ttlcache.Cache[string, Kiosk]
 }
 
-type cached struct {
-	kiosk   Kiosk
-	expires time.Time
+// NewCachedRegistry caches next's kiosks for ttl.
+func NewCachedRegistry(next Registry, ttl time.Duration, now func() time.Time) *CachedRegistry {
+	return &CachedRegistry{Next: next, cache: ttlcache.Cache[string, Kiosk]{TTL: ttl, Now: now}}
 }
 
 // Kiosk returns the kiosk from the cache or from Next.
 func (c *CachedRegistry) Kiosk(ctx context.Context, id string) (Kiosk, error) {
-	now := c.Now()
-	c.mu.Lock()
-	e, ok := c.entries[id]
-	c.mu.Unlock()
-	if ok && now.Before(e.expires) {
-		return e.kiosk, nil
-	}
-	k, err := c.Next.Kiosk(ctx, id)
-	if err != nil {
-		return Kiosk{}, err
-	}
-	c.mu.Lock()
-	if c.entries == nil {
-		c.entries = map[string]cached{}
-	}
-	c.entries[id] = cached{kiosk: k, expires: now.Add(c.TTL)}
-	c.mu.Unlock()
-	return k, nil
+	return c.cache.Get(id, func() (Kiosk, error) { return c.Next.Kiosk(ctx, id) })
 }

@@ -128,7 +128,7 @@ func TestCachedRegistryKeepsKiosksForTTL(t *testing.T) {
 		calls++
 		return Kiosk{ID: id}, nil
 	})
-	c := &CachedRegistry{Next: next, TTL: time.Minute, Now: func() time.Time { return clock }}
+	c := NewCachedRegistry(next, time.Minute, func() time.Time { return clock })
 	for range 3 {
 		if _, err := c.Kiosk(context.Background(), "k1"); err != nil {
 			t.Fatal(err)

@@ -47,7 +47,7 @@ func loadDemo(ctx context.Context, e *env, db dynamo.API, res *stack.Resources) 
 	}
 	fmt.Fprintf(e.stdout, "demo data    %s loaded; %d kiosks registered (secrets in %s)\n", demo.DirectoryFile, len(ks), demo.KiosksFile)
 	if table := res.Tables["CatalogTable"]; table != "" {
-		c, err := demo.LoadCatalog(ctx, e.root, &dynamo.Catalog{DB: db, Table: table})
+		c, err := demo.LoadCatalog(ctx, e.root, dynamo.NewCatalog(db, table, time.Now))
 		if err != nil {
 			return err
 		}
@@ -69,7 +69,7 @@ func runCatalog(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	c, err := demo.LoadCatalog(ctx, e.root, &dynamo.Catalog{DB: ddb, Table: res.Tables["CatalogTable"]})
+	c, err := demo.LoadCatalog(ctx, e.root, dynamo.NewCatalog(ddb, res.Tables["CatalogTable"], time.Now))
 	if err != nil {
 		return err
 	}

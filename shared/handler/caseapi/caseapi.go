@@ -107,8 +107,8 @@ func New(ctx context.Context, cfg Config, db dynamo.API, sqs queue.API, keys pii
 	}
 	protector := &pii.Protector{Keys: keys, HashKey: hashKey, Now: now}
 	return &Handler{
-		Catalogue: &dynamo.Catalog{DB: db, Table: cfg.CatalogTable, Now: now},
-		Halls:     dir,
+		Catalogue: dynamo.NewCatalog(db, cfg.CatalogTable, now),
+		Halls:     newCachedHalls(dir, now),
 		Store:     &dynamo.Cases{DB: db, Table: cfg.CasesTable, PII: protector, Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour},
 		Events:    &queue.Sender{SQS: sqs, URL: cfg.CaseEventsQueue},
 		Calendar:  cachedCalendar(dir, now),
@@ -184,7 +184,9 @@ func (h *Handler) Create(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	if !mayFile(p, r.Channel) {
 		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "role %s may not file a case through channel %s", p.Role, r.Channel)
 	}
+	ran := false
 	resp, err := h.Idem.Do(ctx, p.Subject+"#"+key, idempotency.Hash(body), func(ctx context.Context) (idempotency.Response, error) {
+		ran = true
 		c, err := h.create(ctx, p, r, now)
 		if err != nil {
 			return idempotency.Response{}, err
@@ -203,8 +205,10 @@ func (h *Handler) Create(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	var created struct{ ID string }
 	if json.Unmarshal([]byte(resp.Body), &created) == nil && created.ID != "" {
 		out.Headers["Location"] = "/v1/cases/" + created.ID
-		// A retried request repeats the event a failed first attempt could not send.
-		h.resendPending(ctx, created.ID)
+		if !ran {
+			// A retried request repeats the event a failed first attempt could not send.
+			h.resendPending(ctx, created.ID)
+		}
 	}
 	return out, nil
 }

@@ -36,7 +36,7 @@ type Handler struct {
 
 // New wires the handler.
 func New(cfg Config, db dynamo.API, now func() time.Time) *Handler {
-	return &Handler{Catalogue: &dynamo.Catalog{DB: db, Table: cfg.CatalogTable, Now: now}}
+	return &Handler{Catalogue: dynamo.NewCatalog(db, cfg.CatalogTable, now)}
 }
 
 // Routes registers the handler's routes.

@@ -63,7 +63,7 @@ type Accepted struct {
 func New(cfg Config, db dynamo.API, sqs queue.API, now func() time.Time) *Handler {
 	return &Handler{
 		Kiosks: &kiosk.Authenticator{
-			Kiosks: &kiosk.CachedRegistry{Next: &dynamo.Kiosks{DB: db, Table: cfg.KiosksTable}, TTL: KioskCacheTTL, Now: now},
+			Kiosks: kiosk.NewCachedRegistry(&dynamo.Kiosks{DB: db, Table: cfg.KiosksTable}, KioskCacheTTL, now),
 			Nonces: &dynamo.Nonces{DB: db, Table: cfg.NoncesTable, Now: now},
 			Now:    now,
 			Skew:   ClockSkew,
