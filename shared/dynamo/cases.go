@@ -168,20 +168,7 @@ func (s *Cases) NextTrackingNumber(ctx context.Context, year int) (int64, error)
 
 // Create stores a new case and its first history entry, marked as having an event to publish.
 func (s *Cases) Create(ctx context.Context, c cases.Case, ev cases.Event) error {
-	item, err := s.item(ctx, c, true)
-	if err != nil {
-		return err
-	}
-	evItem, err := marshal(eventItem{PK: "CASE#" + c.ID, SK: eventSK(ev.Seq), Event: ev})
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
-		{Put: &types.Put{TableName: &s.Table, Item: evItem, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
-	}})
+	err := s.write(ctx, c, ev, "attribute_not_exists(pk)", nil)
 	if err != nil {
 		return unavailable(err, "create case")
 	}
@@ -191,6 +178,20 @@ func (s *Cases) Create(ctx context.Context, c cases.Case, ev cases.Event) error 
 // Update stores c after a transition made from version c.Version-1, with its history entry. A
 // concurrent change makes it fail with a 409: never a silent overwrite.
 func (s *Cases) Update(ctx context.Context, c cases.Case, ev cases.Event) error {
+	err := s.write(ctx, c, ev, "version = :prev", map[string]types.AttributeValue{":prev": num(int64(c.Version - 1))})
+	var cancelled *types.TransactionCanceledException
+	if errors.As(err, &cancelled) {
+		return apperr.New(apperr.Conflict, "stale_version", "the case was changed by someone else; read it again")
+	}
+	if err != nil {
+		return unavailable(err, "update case")
+	}
+	return nil
+}
+
+// write puts the case (under condition) and its history entry in one transaction, with the case
+// marked as having an event to publish.
+func (s *Cases) write(ctx context.Context, c cases.Case, ev cases.Event, condition string, values map[string]types.AttributeValue) error {
 	item, err := s.item(ctx, c, true)
 	if err != nil {
 		return err
@@ -202,19 +203,10 @@ func (s *Cases) Update(ctx context.Context, c cases.Case, ev cases.Event) error 
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &s.Table, Item: item,
-			ConditionExpression:       aws.String("version = :prev"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":prev": num(int64(c.Version - 1))}}},
+		{Put: &types.Put{TableName: &s.Table, Item: item, ConditionExpression: &condition, ExpressionAttributeValues: values}},
 		{Put: &types.Put{TableName: &s.Table, Item: evItem, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
 	}})
-	var cancelled *types.TransactionCanceledException
-	if errors.As(err, &cancelled) {
-		return apperr.New(apperr.Conflict, "stale_version", "the case was changed by someone else; read it again")
-	}
-	if err != nil {
-		return unavailable(err, "update case")
-	}
-	return nil
+	return err
 }
 
 // EventSent clears the mark of a case whose event reached the queue.
