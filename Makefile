@@ -10,6 +10,7 @@ GOFLAGS_LAMBDA := -trimpath -tags lambda.norpc -ldflags='-s -w' -buildvcs=false
 
 # Function logical ids in template.yaml and their folders under functions/.
 FUNCTIONS := EvaluationApiFunction:evaluation-api \
+             AgentRoutingFunction:agent-routing \
              CatalogApiFunction:catalog-api \
              CaseApiFunction:case-api \
              CaseRetentionFunction:case-retention \

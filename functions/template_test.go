@@ -18,6 +18,7 @@ import (
 
 	"banban/local/template"
 	"banban/shared/config"
+	"banban/shared/handler/agentrouting"
 	"banban/shared/handler/caseapi"
 	"banban/shared/handler/caseretention"
 	"banban/shared/handler/catalogapi"
@@ -40,6 +41,9 @@ func routesOf(r *httpapi.Router) func() []string { return r.RouteKeys }
 
 // functions lists every function of the code base by its template logical id.
 var functions = map[string]function{
+	"AgentRoutingFunction": {
+		env: config.Names[agentrouting.Config],
+	},
 	"CatalogApiFunction": {
 		env:    config.Names[catalogapi.Config],
 		routes: routesOf((&catalogapi.Handler{}).Routes(quiet)),

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/uuid"
 
+	"banban/local/stack"
 	"banban/local/testenv"
 )
 
@@ -66,7 +67,7 @@ func with(h map[string]string, k, v string) map[string]string {
 // TestCaseIntakeAndLifecycle follows a case from the mini-program through its helpers, with the
 // authorization matrix, idempotency, masking, optimistic locking, events and logs checked.
 func TestCaseIntakeAndLifecycle(t *testing.T) {
-	s := start(t)
+	s := start(t, func(c *stack.Config) { c.NoPollers = true })
 	_, alice := s.signIn(t, "dev-alice", "")
 	_, bob := s.signIn(t, "dev-bob", "")
 	aliceH, bobH := bearer(alice), bearer(bob)
@@ -151,16 +152,19 @@ func TestCaseIntakeAndLifecycle(t *testing.T) {
 	move := func(h map[string]string, to string, version int, extra string) (int, string) {
 		return s.do(t, "POST", path+"/transitions", h, fmt.Sprintf(`{"to":%q,"version":%d%s}`, to, version, extra))
 	}
-	if status, answer := move(hallZC, "assigned", 1, `,"assignee":"helper-zc-01"`); status != 200 {
+	// This stage runs without event consumers, so the events stay in the queue for the checks
+	// below; the hall administrator assigns the case by hand (routing has its own test).
+	v := 1
+	if status, answer := move(hallZC, "assigned", v, `,"assignee":"helper-zc-01"`); status != 200 {
 		t.Fatalf("assign: %d %s", status, answer)
 	}
-	if status, answer := move(helper, "accepted", 1, ""); status != 409 || !strings.Contains(answer, "stale_version") {
+	if status, answer := move(helper, "accepted", v, ""); status != 409 || !strings.Contains(answer, "stale_version") {
 		t.Errorf("stale write: %d %s", status, answer)
 	}
-	if status, answer := move(aliceH, "completed", 2, ""); status != 409 && status != 403 {
+	if status, answer := move(aliceH, "completed", v+1, ""); status != 409 && status != 403 {
 		t.Errorf("the requester completed it: %d %s", status, answer)
 	}
-	if status, answer := move(helper, "accepted", 2, ""); status != 200 {
+	if status, answer := move(helper, "accepted", v+1, ""); status != 200 {
 		t.Fatalf("accept: %d %s", status, answer)
 	}
 	status, answer := s.do(t, "GET", path, helper, "")
@@ -170,18 +174,18 @@ func TestCaseIntakeAndLifecycle(t *testing.T) {
 	if page := s.list(t, "/v1/cases?assignee=me", helper); len(page) != 1 || page[0].ID != c.ID {
 		t.Errorf("helper's cases: %+v", page)
 	}
-	if status, answer := move(helper, "unable", 3, ""); status != 400 || !strings.Contains(answer, `"field":"reason"`) {
+	if status, answer := move(helper, "unable", v+2, ""); status != 400 || !strings.Contains(answer, `"field":"reason"`) {
 		t.Errorf("unable without reason: %d %s", status, answer)
 	}
-	if status, answer := move(helper, "in_progress", 3, ""); status != 200 {
+	if status, answer := move(helper, "in_progress", v+2, ""); status != 200 {
 		t.Fatalf("start: %d %s", status, answer)
 	}
-	status, answer = move(helper, "completed", 4, "")
+	status, answer = move(helper, "completed", v+3, "")
 	done := decodeCase(t, answer)
 	if status != 200 || done.State != "completed" || len(done.History) != 5 || done.History[4].Actor != "helper-zc-01" {
 		t.Fatalf("complete: %d %s", status, answer)
 	}
-	if status, _ := move(aliceH, "withdrawn", 5, ""); status != 409 {
+	if status, _ := move(aliceH, "withdrawn", v+4, ""); status != 409 {
 		t.Errorf("a completed case was withdrawn: %d", status)
 	}
 

@@ -151,6 +151,16 @@ func TestEverySampleEventUnderRIE(t *testing.T) {
 	}
 	tested["CatalogApiFunction"] = true
 
+	// The routing sample: a case event for a case this stage does not have is consumed quietly.
+	var routingEvent events.SQSEvent
+	sample(t, "AgentRoutingFunction", &routingEvent)
+	var routingResp events.SQSEventResponse
+	s.invoke(t, "AgentRoutingFunction", routingEvent, &routingResp)
+	if len(routingResp.BatchItemFailures) != 0 {
+		t.Errorf("agent-routing sample: failures %v", routingResp.BatchItemFailures)
+	}
+	tested["AgentRoutingFunction"] = true
+
 	// The schedule sample: nothing is due in a new stage.
 	var sched map[string]any
 	sample(t, "CaseRetentionFunction", &sched)

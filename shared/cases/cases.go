@@ -99,6 +99,7 @@ type Case struct {
 	Custody      *Custody                  `json:"custody,omitempty"`
 	Priority     bool                      `json:"priority,omitempty"` // elderly or disabled requester, enterprise project
 	Assignee     string                    `json:"assignee,omitempty"`
+	Overflow     string                    `json:"overflow,omitempty"` // the team queue a case waits in when no helper was free (flagged)
 	DueAt        time.Time                 `json:"dueAt"`
 	CreatedAt    time.Time                 `json:"createdAt"`
 	UpdatedAt    time.Time                 `json:"updatedAt"`
@@ -121,3 +122,33 @@ type Event struct {
 
 // Empty reports whether no personal data is held (never given, or purged).
 func (p Personal) Empty() bool { return p == Personal{} }
+
+// EventCreated and EventChanged are the types of case events.
+const (
+	EventCreated = "case.created"
+	EventChanged = "case.changed"
+)
+
+// Message is a case event on the case-events queue: ids and routing facts, never personal data.
+type Message struct {
+	Type     string    `json:"type"`
+	CaseID   string    `json:"caseId"`
+	Version  int       `json:"version"`
+	State    State     `json:"state"`
+	Mode     Mode      `json:"mode"`
+	HallID   string    `json:"hallId"`
+	District string    `json:"district"`
+	Grid     string    `json:"grid,omitempty"`
+	Units    []string  `json:"units"`
+	Matters  []string  `json:"matters"`
+	Priority bool      `json:"priority,omitempty"`
+	Assignee string    `json:"assignee,omitempty"`
+	DueAt    time.Time `json:"dueAt"`
+}
+
+// MessageOf is the queue message of an event of type typ on case c.
+func MessageOf(typ string, c Case) Message {
+	return Message{Type: typ, CaseID: c.ID, Version: c.Version, State: c.State, Mode: c.Mode, HallID: c.HallID,
+		District: c.District, Grid: c.Grid, Units: c.Units, Matters: c.Matters, Priority: c.Priority,
+		Assignee: c.Assignee, DueAt: c.DueAt}
+}

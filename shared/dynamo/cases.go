@@ -247,6 +247,51 @@ func (s *Cases) Get(ctx context.Context, id string) (cases.Case, bool, error) {
 	return c, pending.Pending, err
 }
 
+// Peek reads a case without opening its personal data: for routing and supervision, which never
+// need it (and whose functions hold no right to the personal-data key).
+func (s *Cases) Peek(ctx context.Context, id string) (cases.Case, error) {
+	var it caseItem
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: caseKey(id), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return cases.Case{}, unavailable(err, "read case")
+	}
+	if out.Item == nil {
+		return cases.Case{}, apperr.New(apperr.NotFound, "not_found", "case not found")
+	}
+	if err := unmarshal(out.Item, &it); err != nil {
+		return cases.Case{}, err
+	}
+	return it.Case, nil
+}
+
+// Overflow records that no helper could take the case at any level: it waits, flagged, in the
+// top team's queue (the level named), and supervision routes it again later.
+func (s *Cases) Overflow(ctx context.Context, c cases.Case, queue string, ev cases.Event) error {
+	evItem, err := marshal(eventItem{PK: "CASE#" + c.ID, SK: eventSK(ev.Seq), Event: ev})
+	if err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	_, err = s.DB.TransactWriteItems(cctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{TableName: &s.Table, Key: caseKey(c.ID),
+			UpdateExpression:          aws.String("SET overflow = :q, version = :next"),
+			ConditionExpression:       aws.String("version = :v"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":q": str(queue), ":next": num(int64(c.Version + 1)), ":v": num(int64(c.Version))}}},
+		{Put: &types.Put{TableName: &s.Table, Item: evItem, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+	}})
+	var cancelled *types.TransactionCanceledException
+	if errors.As(err, &cancelled) {
+		return nil // changed meanwhile: the newer change is routed on its own event
+	}
+	if err != nil {
+		return unavailable(err, "record overflow")
+	}
+	return nil
+}
+
 // History lists a case's changes in order.
 func (s *Cases) History(ctx context.Context, id string) ([]cases.Event, error) {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)

@@ -118,35 +118,6 @@ func New(ctx context.Context, cfg Config, db dynamo.API, sqs queue.API, keys pii
 	}, nil
 }
 
-// EventCreated and EventChanged are the types of case events.
-const (
-	EventCreated = "case.created"
-	EventChanged = "case.changed"
-)
-
-// Event is a case event on the queue: ids and routing facts, never personal data.
-type Event struct {
-	Type     string      `json:"type"`
-	CaseID   string      `json:"caseId"`
-	Version  int         `json:"version"`
-	State    cases.State `json:"state"`
-	Mode     cases.Mode  `json:"mode"`
-	HallID   string      `json:"hallId"`
-	District string      `json:"district"`
-	Grid     string      `json:"grid,omitempty"`
-	Units    []string    `json:"units"`
-	Matters  []string    `json:"matters"`
-	Priority bool        `json:"priority,omitempty"`
-	Assignee string      `json:"assignee,omitempty"`
-	DueAt    time.Time   `json:"dueAt"`
-}
-
-func eventOf(typ string, c cases.Case) Event {
-	return Event{Type: typ, CaseID: c.ID, Version: c.Version, State: c.State, Mode: c.Mode, HallID: c.HallID,
-		District: c.District, Grid: c.Grid, Units: c.Units, Matters: c.Matters, Priority: c.Priority,
-		Assignee: c.Assignee, DueAt: c.DueAt}
-}
-
 // mayFile reports whether p may file a case on channel ch: a mini-program user only for
 // themselves through the mini-program, hall staff and helpers for a visitor elsewhere.
 func mayFile(p auth.Principal, ch cases.Channel) bool {
@@ -262,14 +233,14 @@ func (h *Handler) create(ctx context.Context, p auth.Principal, r cases.Request,
 	if err := h.Store.Create(ctx, c, ev); err != nil {
 		return cases.Case{}, err
 	}
-	h.publish(ctx, EventCreated, c)
+	h.publish(ctx, cases.EventCreated, c)
 	return c, nil
 }
 
 // publish sends the event and clears the case's pending mark. A failure leaves the mark: the
 // event is sent again by a retry of the request (and by supervision), never lost.
 func (h *Handler) publish(ctx context.Context, typ string, c cases.Case) {
-	if err := h.Events.Send(ctx, eventOf(typ, c)); err != nil {
+	if err := h.Events.Send(ctx, cases.MessageOf(typ, c)); err != nil {
 		h.Log.Warn("case event not sent; it stays pending", "caseId", c.ID, "error", err.Error())
 		return
 	}
@@ -283,9 +254,9 @@ func (h *Handler) resendPending(ctx context.Context, id string) {
 	if err != nil || !pending {
 		return
 	}
-	typ := EventChanged
+	typ := cases.EventChanged
 	if c.Version == 1 {
-		typ = EventCreated
+		typ = cases.EventCreated
 	}
 	h.publish(ctx, typ, c)
 }
@@ -455,7 +426,7 @@ func (h *Handler) Transition(ctx context.Context, req httpapi.Request) (httpapi.
 	if err := h.Store.Update(ctx, next, ev); err != nil {
 		return httpapi.Response{}, err
 	}
-	h.publish(ctx, EventChanged, next)
+	h.publish(ctx, cases.EventChanged, next)
 	history, err := h.Store.History(ctx, next.ID)
 	if err != nil {
 		return httpapi.Response{}, err

@@ -1,0 +1,182 @@
+// Package routing finds the right helper (帮办员) for a case: the team at the right level and
+// place, helpers whose skills cover every matter, on duty now by their weekly schedule and the
+// working-day calendar, and below capacity; among them the least loaded relative to capacity, ties
+// to the one idle longest, then a stable order. With no candidate the case overflows up the
+// ladder grid → town/street → district → city. Pure Go: the DynamoDB adapter reserves capacity.
+package routing
+
+import (
+	"slices"
+	"sort"
+	"time"
+
+	"banban/shared/calendar"
+	"banban/shared/directory"
+)
+
+// Status is a helper's own availability.
+type Status string
+
+// The statuses a helper sets.
+const (
+	OnDuty Status = "on_duty"
+	Away   Status = "away"
+	Off    Status = "off"
+)
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool { return s == OnDuty || s == Away || s == Off }
+
+// Shift is a daily working period in Asia/Shanghai, minutes after midnight: [From, To).
+type Shift struct {
+	Weekday time.Weekday `json:"weekday"`
+	From    int          `json:"from"`
+	To      int          `json:"to"`
+}
+
+// Helper is a helper's routing profile.
+type Helper struct {
+	ID       string          `json:"id"` // the staff id
+	Name     string          `json:"name"`
+	Level    directory.Level `json:"level"`
+	UnitID   string          `json:"unitId"`
+	HallID   string          `json:"hallId,omitempty"`
+	District string          `json:"district"` // "city" for city-level teams
+	Grids    []string        `json:"grids,omitempty"`
+	Domains  []string        `json:"domains,omitempty"` // skills by domain
+	Matters  []string        `json:"matters,omitempty"` // skills by matter code
+	Capacity int             `json:"capacity"`          // most active cases at once
+	Schedule []Shift         `json:"schedule"`          // a working day's shifts; adjusted working days use their weekday's pattern
+	Status   Status          `json:"status"`
+	Active   int             `json:"active"`         // cases held now
+	LastAt   time.Time       `json:"lastAssignedAt"` // when the helper last got a case
+	Lead     bool            `json:"lead,omitempty"` // may lead joint cases (联合代办)
+	// OnCall helpers also work on rest days and holidays by their shifts for that weekday
+	// (halls that stay open at weekends, 周末不打烊).
+	OnCall bool `json:"onCall,omitempty"`
+}
+
+// Need is what a case asks of its helper.
+type Need struct {
+	Level    directory.Level
+	District string
+	Grid     string
+	Matters  []Matter
+}
+
+// Matter is a matter of the case, with its domain.
+type Matter struct {
+	Code   string
+	Domain string
+}
+
+// Covers reports whether the helper's skills cover every matter.
+func (h Helper) Covers(ms []Matter) bool {
+	for _, m := range ms {
+		if !slices.Contains(h.Matters, m.Code) && !slices.Contains(h.Domains, m.Domain) {
+			return false
+		}
+	}
+	return true
+}
+
+// Serves reports whether the helper's team is at the need's level and place.
+func (h Helper) Serves(n Need) bool {
+	if h.Level != n.Level {
+		return false
+	}
+	switch n.Level {
+	case directory.City:
+		return true
+	case directory.Community:
+		return h.District == n.District && n.Grid != "" && slices.Contains(h.Grids, n.Grid)
+	default:
+		return h.District == n.District
+	}
+}
+
+// slot is a moment as schedules see it: whether it is a working day, which weekday's pattern
+// applies, and the minute of the day, all in Asia/Shanghai. It is computed once per decision.
+type slot struct {
+	working bool
+	weekday time.Weekday // the pattern that applies on a working day
+	actual  time.Weekday // the calendar weekday, for on-call shifts on rest days
+	minute  int
+}
+
+func slotOf(t time.Time, cal *calendar.Calendar) slot {
+	d := calendar.DateOf(t)
+	actual := d.Weekday()
+	wd := actual
+	// An adjusted working weekend day (调休上班) follows Monday's pattern, as offices plan it.
+	if wd == time.Saturday || wd == time.Sunday {
+		wd = time.Monday
+	}
+	local := t.In(calendar.Shanghai)
+	return slot{working: cal.IsWorkingDay(d), weekday: wd, actual: actual, minute: local.Hour()*60 + local.Minute()}
+}
+
+// OnDutyAt reports whether the helper works at t: status on duty, t on a working day of cal and
+// within one of the helper's shifts for that weekday.
+func (h Helper) OnDutyAt(t time.Time, cal *calendar.Calendar) bool {
+	return h.onDuty(slotOf(t, cal))
+}
+
+func (h Helper) onDuty(s slot) bool {
+	if h.Status != OnDuty || (!s.working && !h.OnCall) {
+		return false
+	}
+	day := s.weekday
+	if !s.working {
+		day = s.actual
+	}
+	for _, sh := range h.Schedule {
+		if sh.Weekday == day && s.minute >= sh.From && s.minute < sh.To {
+			return true
+		}
+	}
+	return false
+}
+
+// Candidates filters helpers down to those who may take the case now, pointing into hs.
+func Candidates(hs []Helper, n Need, at time.Time, cal *calendar.Calendar) []*Helper {
+	s := slotOf(at, cal)
+	var out []*Helper
+	for i := range hs {
+		h := &hs[i]
+		if h.Active < h.Capacity && h.Serves(n) && h.onDuty(s) && h.Covers(n.Matters) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// Rank orders candidates in place by the rule: least active relative to capacity, then idle
+// longest, then by id (stable). The first is the choice; the rest are fall-backs when its capacity
+// was taken meanwhile.
+func Rank(cs []*Helper) []*Helper {
+	sort.Slice(cs, func(i, j int) bool {
+		a, b := cs[i], cs[j]
+		// a.Active/a.Capacity < b.Active/b.Capacity, without division.
+		if l, r := a.Active*b.Capacity, b.Active*a.Capacity; l != r {
+			return l < r
+		}
+		if !a.LastAt.Equal(b.LastAt) {
+			return a.LastAt.Before(b.LastAt)
+		}
+		return a.ID < b.ID
+	})
+	return cs
+}
+
+// Ladder is the order of levels a case overflows through.
+var Ladder = []directory.Level{directory.Community, directory.Town, directory.District, directory.City}
+
+// Up returns the level above l, and false at the top.
+func Up(l directory.Level) (directory.Level, bool) {
+	i := slices.Index(Ladder, l)
+	if i < 0 || i == len(Ladder)-1 {
+		return "", false
+	}
+	return Ladder[i+1], true
+}
