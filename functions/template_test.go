@@ -26,6 +26,7 @@ import (
 	"banban/shared/handler/evaluationingest"
 	"banban/shared/handler/evaluationstaff"
 	"banban/shared/handler/sessionapi"
+	"banban/shared/handler/supervision"
 	"banban/shared/httpapi"
 )
 
@@ -43,6 +44,9 @@ func routesOf(r *httpapi.Router) func() []string { return r.RouteKeys }
 var functions = map[string]function{
 	"AgentRoutingFunction": {
 		env: config.Names[agentrouting.Config],
+	},
+	"SupervisionFunction": {
+		env: config.Names[supervision.Config],
 	},
 	"CatalogApiFunction": {
 		env:    config.Names[catalogapi.Config],

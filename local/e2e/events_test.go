@@ -161,6 +161,16 @@ func TestEverySampleEventUnderRIE(t *testing.T) {
 	}
 	tested["AgentRoutingFunction"] = true
 
+	// The supervision sample: nothing to watch in a new stage.
+	var round map[string]any
+	sample(t, "SupervisionFunction", &round)
+	var sup struct{ TimedOut, Escalated, Notices int }
+	s.invoke(t, "SupervisionFunction", round, &sup)
+	if sup.TimedOut != 0 || sup.Escalated != 0 || sup.Notices != 0 {
+		t.Errorf("supervision sample: %+v", sup)
+	}
+	tested["SupervisionFunction"] = true
+
 	// The schedule sample: nothing is due in a new stage.
 	var sched map[string]any
 	sample(t, "CaseRetentionFunction", &sched)

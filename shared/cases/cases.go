@@ -100,12 +100,18 @@ type Case struct {
 	Priority     bool                      `json:"priority,omitempty"` // elderly or disabled requester, enterprise project
 	Assignee     string                    `json:"assignee,omitempty"`
 	Overflow     string                    `json:"overflow,omitempty"` // the team queue a case waits in when no helper was free (flagged)
-	DueAt        time.Time                 `json:"dueAt"`
-	CreatedAt    time.Time                 `json:"createdAt"`
-	UpdatedAt    time.Time                 `json:"updatedAt"`
-	ClosedAt     *time.Time                `json:"closedAt,omitempty"`
-	Reason       string                    `json:"reason,omitempty"` // why unable (不能办) or withdrawn
-	Personal     Personal                  `json:"personal"`
+	Declined     []string                  `json:"declined,omitempty"` // helpers who declined it or let it time out: not routed to again
+	// SuperviseLevel is how far supervision (督办) of an overdue case has escalated: 1 team lead,
+	// 2 unit administrator, 3 city administration; NoticePending the level whose notice is not
+	// yet sent.
+	SuperviseLevel int        `json:"superviseLevel,omitempty"`
+	NoticePending  int        `json:"noticePending,omitempty"`
+	DueAt          time.Time  `json:"dueAt"`
+	CreatedAt      time.Time  `json:"createdAt"`
+	UpdatedAt      time.Time  `json:"updatedAt"`
+	ClosedAt       *time.Time `json:"closedAt,omitempty"`
+	Reason         string     `json:"reason,omitempty"` // why unable (不能办) or withdrawn
+	Personal       Personal   `json:"personal"`
 }
 
 // Event is one entry of a case's history: who changed what, when and why.

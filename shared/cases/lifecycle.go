@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -103,6 +104,9 @@ func (c Case) Apply(t Transition, p auth.Principal, now time.Time) (Case, Event,
 		c.Assignee = t.Assignee
 		ev.Detail = "assignee " + t.Assignee
 	case r.clearsPerson:
+		if t.To == Received && !slices.Contains(c.Declined, c.Assignee) {
+			c.Declined = append(slices.Clone(c.Declined), c.Assignee)
+		}
 		c.Assignee = ""
 	}
 	if t.To == Unable || t.To == Withdrawn {
@@ -160,4 +164,54 @@ func (c Case) CanRead(p auth.Principal) bool {
 func (c Case) SeesPersonalData(p auth.Principal) bool {
 	return (c.RequesterSub != "" && c.RequesterSub == p.Subject) ||
 		(p.Role == auth.Helper && c.Assignee != "" && c.Assignee == p.Subject)
+}
+
+// TimeOut takes an assigned case back from a helper who did not accept it within the team's push
+// timeout; routing then offers it to someone else.
+func (c Case) TimeOut(now time.Time, after time.Duration) (Case, Event, bool) {
+	if c.State != Assigned || now.Sub(c.UpdatedAt) < after {
+		return Case{}, Event{}, false
+	}
+	ev := Event{Seq: c.Version + 1, At: now, Actor: "supervision", Role: "system", From: Assigned, To: Received,
+		Reason: fmt.Sprintf("not accepted within %s", after), Detail: "timed out: " + c.Assignee}
+	if !slices.Contains(c.Declined, c.Assignee) {
+		c.Declined = append(slices.Clone(c.Declined), c.Assignee)
+	}
+	c.State, c.Assignee, c.Version, c.UpdatedAt = Received, "", c.Version+1, now
+	return c, ev, true
+}
+
+// Supervision levels (督办): who is told of an overdue case.
+const (
+	TeamLead  = 1
+	UnitAdmin = 2
+	City      = 3
+)
+
+// SupervisionLevel is how far an open case past its due time should have escalated: the team lead
+// once it is overdue, the unit administrator after one more working day, the city after three.
+func SupervisionLevel(overdueWorkingDays int, overdue bool) int {
+	switch {
+	case !overdue:
+		return 0
+	case overdueWorkingDays >= 3:
+		return City
+	case overdueWorkingDays >= 1:
+		return UnitAdmin
+	default:
+		return TeamLead
+	}
+}
+
+// Escalate raises supervision to level, the level the time overdue calls for: the steps follow
+// from the thresholds of SupervisionLevel, so running again at the same time changes nothing, and
+// a late run goes straight to where the case should be.
+func (c Case) Escalate(level int, now time.Time) (Case, Event, bool) {
+	if c.State.Closed() || c.SuperviseLevel >= level {
+		return Case{}, Event{}, false
+	}
+	ev := Event{Seq: c.Version + 1, At: now, Actor: "supervision", Role: "system", From: c.State, To: c.State,
+		Detail: fmt.Sprintf("overdue: supervision level %d → %d", c.SuperviseLevel, level)}
+	c.SuperviseLevel, c.NoticePending, c.Version, c.UpdatedAt = level, level, c.Version+1, now
+	return c, ev, true
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -25,7 +27,10 @@ import (
 //	pk IDEM#<sub>#<key> sk IDEM              an idempotency record (TTL expiresAt)
 //
 // Indexes: gsi1 requester (REQ#<sub>, createdAt#id), gsi2 assignee (ASG#<sub>, updatedAt#id),
-// gsi3 ID-number look-up (IDH#<hash>, createdAt#id), gsi4 purge due (PURGE#<yyyy-mm>, purgeAt#id).
+// gsi3 ID-number look-up (IDH#<hash>, createdAt#id), gsi4 purge due (PURGE#<yyyy-mm>, purgeAt#id),
+// gsi5 open cases by due time (OPEN#<shard>, dueAt#id), gsi6 assigned, not yet accepted cases by
+// assignment time (ASSIGNED#<shard>, assignedAt#id). The supervision indexes are sharded so that
+// no single partition takes every open case of a province.
 type Cases struct {
 	DB    API
 	Table string
@@ -55,6 +60,10 @@ type caseItem struct {
 	GSI3SK   string    `json:"gsi3sk,omitempty"`
 	GSI4PK   string    `json:"gsi4pk,omitempty"`
 	GSI4SK   string    `json:"gsi4sk,omitempty"`
+	GSI5PK   string    `json:"gsi5pk,omitempty"`
+	GSI5SK   string    `json:"gsi5sk,omitempty"`
+	GSI6PK   string    `json:"gsi6pk,omitempty"`
+	GSI6SK   string    `json:"gsi6sk,omitempty"`
 }
 
 type sealed struct {
@@ -106,6 +115,12 @@ func (s *Cases) item(ctx context.Context, c cases.Case, pending bool) (map[strin
 	}
 	if c.Assignee != "" {
 		it.GSI2PK, it.GSI2SK = "ASG#"+c.Assignee, c.UpdatedAt.UTC().Format(time.RFC3339Nano)+"#"+c.ID
+	}
+	if !c.State.Closed() {
+		it.GSI5PK, it.GSI5SK = OpenShard(c.ID), c.DueAt.UTC().Format(time.RFC3339Nano)+"#"+c.ID
+	}
+	if c.State == cases.Assigned {
+		it.GSI6PK, it.GSI6SK = AssignedShard(c.ID), c.UpdatedAt.UTC().Format(time.RFC3339Nano)+"#"+c.ID
 	}
 	if c.ClosedAt != nil && !c.Personal.Empty() {
 		at := c.ClosedAt.Add(s.Retention).UTC()
@@ -440,4 +455,145 @@ func (s *Cases) Purge(ctx context.Context, id string, now time.Time) (bool, erro
 		return false, unavailable(err, "purge case")
 	}
 	return true, nil
+}
+
+// SupervisionShards is the number of partitions of the supervision indexes.
+const SupervisionShards = 8
+
+func shardOf(id string) int {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return int(h.Sum32() % SupervisionShards)
+}
+
+// OpenShard is the gsi5 partition of an open case.
+func OpenShard(id string) string { return "OPEN#" + strconv.Itoa(shardOf(id)) }
+
+// AssignedShard is the gsi6 partition of an assigned case.
+func AssignedShard(id string) string { return "ASSIGNED#" + strconv.Itoa(shardOf(id)) }
+
+// Watch lists, shard by shard, the ids of cases whose index key (due time or assignment time) is
+// at or before until, at most limit. index is "gsi5" (open cases by due time) or "gsi6" (assigned
+// cases by assignment time).
+func (s *Cases) Watch(ctx context.Context, index string, until time.Time, limit int) ([]string, error) {
+	pkAttr, skAttr, prefix := "gsi5pk", "gsi5sk", "OPEN#"
+	if index == "gsi6" {
+		pkAttr, skAttr, prefix = "gsi6pk", "gsi6sk", "ASSIGNED#"
+	}
+	var ids []string
+	for shard := 0; shard < SupervisionShards && len(ids) < limit; shard++ {
+		var start map[string]types.AttributeValue
+		for {
+			cctx, cancel := context.WithTimeout(ctx, callTimeout)
+			out, err := s.DB.Query(cctx, &dynamodb.QueryInput{
+				TableName: &s.Table, IndexName: aws.String(index),
+				KeyConditionExpression:    aws.String("#pk = :p AND #sk <= :until"),
+				ExpressionAttributeNames:  map[string]string{"#pk": pkAttr, "#sk": skAttr},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":p": str(prefix + strconv.Itoa(shard)), ":until": str(until.UTC().Format(time.RFC3339Nano) + "~")},
+				ExclusiveStartKey:         start, Limit: aws.Int32(int32(limit - len(ids))),
+			})
+			cancel()
+			if err != nil {
+				return nil, unavailable(err, "watch cases")
+			}
+			for _, item := range out.Items {
+				var it struct {
+					PK string `json:"pk"`
+				}
+				if err := unmarshal(item, &it); err != nil {
+					return nil, err
+				}
+				ids = append(ids, strings.TrimPrefix(it.PK, "CASE#"))
+			}
+			if out.LastEvaluatedKey == nil || len(ids) >= limit {
+				break
+			}
+			start = out.LastEvaluatedKey
+		}
+	}
+	return ids, nil
+}
+
+// Patch stores a change made by the system (supervision) to a case read with Peek, leaving its
+// sealed personal data as it is; like Update, it fails with a 409 when the case changed meanwhile.
+func (s *Cases) Patch(ctx context.Context, c cases.Case, ev cases.Event) error {
+	evItem, err := marshal(eventItem{PK: "CASE#" + c.ID, SK: eventSK(ev.Seq), Event: ev})
+	if err != nil {
+		return err
+	}
+	declined, err := marshal(struct {
+		D []string `json:"d"`
+	}{c.Declined})
+	if err != nil {
+		return err
+	}
+	set := map[string]types.AttributeValue{
+		"state": str(string(c.State)), "version": num(int64(c.Version)), "updatedAt": str(c.UpdatedAt.UTC().Format(time.RFC3339Nano)),
+		"superviseLevel": num(int64(c.SuperviseLevel)), "noticePending": num(int64(c.NoticePending)),
+		"eventPending": &types.AttributeValueMemberBOOL{Value: true},
+	}
+	if d, ok := declined["d"]; ok {
+		set["declined"] = d
+	}
+	var remove []string
+	if c.Assignee != "" {
+		set["assignee"] = str(c.Assignee)
+	} else {
+		remove = append(remove, "assignee", "gsi2pk", "gsi2sk")
+	}
+	if c.State != cases.Assigned {
+		remove = append(remove, "gsi6pk", "gsi6sk")
+	}
+	expr, names, values := "SET ", map[string]string{}, map[string]types.AttributeValue{":prev": num(int64(c.Version - 1))}
+	i := 0
+	for k, v := range set {
+		i++
+		if i > 1 {
+			expr += ", "
+		}
+		n, val := "#s"+strconv.Itoa(i), ":s"+strconv.Itoa(i)
+		names[n], values[val] = k, v
+		expr += n + " = " + val
+	}
+	if len(remove) > 0 {
+		expr += " REMOVE "
+		for j, k := range remove {
+			if j > 0 {
+				expr += ", "
+			}
+			n := "#r" + strconv.Itoa(j)
+			names[n] = k
+			expr += n
+		}
+	}
+	names["#v"] = "version"
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	_, err = s.DB.TransactWriteItems(cctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Update: &types.Update{TableName: &s.Table, Key: caseKey(c.ID), UpdateExpression: &expr,
+			ConditionExpression: aws.String("#v = :prev"), ExpressionAttributeNames: names, ExpressionAttributeValues: values}},
+		{Put: &types.Put{TableName: &s.Table, Item: evItem, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
+	}})
+	var cancelled *types.TransactionCanceledException
+	if errors.As(err, &cancelled) {
+		return apperr.New(apperr.Conflict, "stale_version", "the case changed meanwhile")
+	}
+	if err != nil {
+		return unavailable(err, "patch case")
+	}
+	return nil
+}
+
+// NoticeSent clears the pending supervision notice of a case, if it is still that level's.
+func (s *Cases) NoticeSent(ctx context.Context, id string, level int) error {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: caseKey(id),
+		UpdateExpression: aws.String("SET noticePending = :zero"), ConditionExpression: aws.String("noticePending = :l"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":zero": num(0), ":l": num(int64(level))}})
+	var failed *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &failed) {
+		return unavailable(err, "clear notice")
+	}
+	return nil
 }

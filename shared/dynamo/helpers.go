@@ -149,13 +149,14 @@ func (s *Helpers) Assign(ctx context.Context, c cases.Case, h routing.Helper, ev
 	defer cancel()
 	_, err = s.DB.TransactWriteItems(cctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{TableName: &s.CasesTable, Key: caseKey(c.ID),
-			UpdateExpression:         aws.String("SET #st = :assigned, assignee = :h, version = :next, updatedAt = :now, gsi2pk = :asg, gsi2sk = :asgsk, eventPending = :yes"),
+			UpdateExpression:         aws.String("SET #st = :assigned, assignee = :h, version = :next, updatedAt = :now, gsi2pk = :asg, gsi2sk = :asgsk, gsi6pk = :watch, gsi6sk = :asgsk, eventPending = :yes REMOVE overflow"),
 			ConditionExpression:      aws.String("version = :v AND (#st = :received OR #st = :transferred)"),
 			ExpressionAttributeNames: map[string]string{"#st": "state"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":assigned": str(string(cases.Assigned)), ":h": str(h.ID), ":next": num(int64(c.Version + 1)), ":now": str(ts),
 				":asg": str("ASG#" + h.ID), ":asgsk": str(ts + "#" + c.ID), ":yes": &types.AttributeValueMemberBOOL{Value: true},
-				":v": num(int64(c.Version)), ":received": str(string(cases.Received)), ":transferred": str(string(cases.Transferred)),
+				":watch": str(AssignedShard(c.ID)),
+				":v":     num(int64(c.Version)), ":received": str(string(cases.Received)), ":transferred": str(string(cases.Transferred)),
 			}}},
 		{Put: &types.Put{TableName: &s.CasesTable, Item: evItem, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
 		{Update: &types.Update{TableName: &s.Table, Key: key("HELPER#"+h.ID, "HELPER"),
@@ -206,6 +207,13 @@ func (s *Helpers) Release(ctx context.Context, caseID string) (bool, error) {
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	_, err = s.DB.TransactWriteItems(cctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		// Only if the case does not hold this helper now: a release decided on a stale read of
+		// the case must not take back the capacity of an assignment made meanwhile.
+		{ConditionCheck: &types.ConditionCheck{TableName: &s.CasesTable, Key: caseKey(caseID),
+			ConditionExpression:      aws.String("NOT (#st IN (:assigned, :accepted, :progress) AND assignee = :h)"),
+			ExpressionAttributeNames: map[string]string{"#st": "state"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":assigned": str(string(cases.Assigned)),
+				":accepted": str(string(cases.Accepted)), ":progress": str(string(cases.InProgress)), ":h": str(res.HelperID)}}},
 		{Delete: &types.Delete{TableName: &s.Table, Key: key("RES#"+caseID, "RES"),
 			ConditionExpression:       aws.String("helperId = :h"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":h": str(res.HelperID)}}},
@@ -216,7 +224,7 @@ func (s *Helpers) Release(ctx context.Context, caseID string) (bool, error) {
 	}})
 	var cancelled *types.TransactionCanceledException
 	if errors.As(err, &cancelled) {
-		return false, nil // released meanwhile by a redelivery
+		return false, nil // released meanwhile by a redelivery, or the case holds the helper again
 	}
 	if err != nil {
 		return false, unavailable(err, "release capacity")

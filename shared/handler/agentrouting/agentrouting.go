@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -156,9 +157,9 @@ func (h *Handler) Route(ctx context.Context, msg cases.Message) error {
 			return err
 		}
 		cands := routing.Candidates(team, need, now, cal)
-		if c.Mode == cases.Joint {
-			cands = leads(cands)
-		}
+		cands = slices.DeleteFunc(cands, func(h *routing.Helper) bool {
+			return slices.Contains(c.Declined, h.ID) || (c.Mode == cases.Joint && !h.Lead)
+		})
 		for _, helper := range routing.Rank(cands) {
 			ev := cases.Event{Seq: c.Version + 1, At: now, Actor: "routing", Role: "system", From: c.State, To: cases.Assigned,
 				Detail: fmt.Sprintf("assignee %s (%s team, %s)", helper.ID, level, district)}
@@ -184,16 +185,6 @@ func (h *Handler) Route(ctx context.Context, msg cases.Message) error {
 	ev := cases.Event{Seq: c.Version + 1, At: now, Actor: "routing", Role: "system", From: c.State, To: c.State,
 		Detail: "no helper free at any level: waiting in the city team's queue (flagged)"}
 	return h.Cases.Overflow(ctx, c, string(directory.City), ev)
-}
-
-func leads(hs []*routing.Helper) []*routing.Helper {
-	var out []*routing.Helper
-	for _, h := range hs {
-		if h.Lead {
-			out = append(out, h)
-		}
-	}
-	return out
 }
 
 // need is what the case asks of a helper. Immediate and joint cases are handled at the receiving
