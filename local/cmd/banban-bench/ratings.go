@@ -160,14 +160,14 @@ func ratingPath(ctx context.Context, o options, r *report) error {
 	}); err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
-	s.proxy.Counts()
+	s.proxy.Take() // start counting afresh
 	start = time.Now()
 	pollers := s.startPollers(o.pollers)
 	if err := s.waitCounted(ctx, int64(n), 5*time.Minute); err != nil {
 		return err
 	}
 	ingestRate := float64(n) / time.Since(start).Seconds()
-	ingestOps := s.proxy.Counts()
+	ingestOps := s.proxy.Take().Requests
 
 	// End to end: kiosks post signed ratings through the gateway; the clock stops when all are counted.
 	client := &http.Client{Timeout: 30 * time.Second}
@@ -184,7 +184,7 @@ func ratingPath(ctx context.Context, o options, r *report) error {
 		return err
 	}
 	e2eRate := float64(n) / time.Since(start).Seconds()
-	e2eOps := s.proxy.Counts()
+	e2eOps := s.proxy.Take().Requests
 	for _, p := range pollers {
 		p.Stop()
 	}
