@@ -12,6 +12,7 @@ GOFLAGS_LAMBDA := -trimpath -tags lambda.norpc -ldflags='-s -w' -buildvcs=false
 FUNCTIONS := EvaluationApiFunction:evaluation-api \
              AgentRoutingFunction:agent-routing \
              CatalogApiFunction:catalog-api \
+             HelperApiFunction:helper-api \
              SupervisionFunction:supervision \
              CaseApiFunction:case-api \
              CaseRetentionFunction:case-retention \

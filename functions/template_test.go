@@ -25,6 +25,7 @@ import (
 	"banban/shared/handler/evaluationapi"
 	"banban/shared/handler/evaluationingest"
 	"banban/shared/handler/evaluationstaff"
+	"banban/shared/handler/helperapi"
 	"banban/shared/handler/sessionapi"
 	"banban/shared/handler/supervision"
 	"banban/shared/httpapi"
@@ -47,6 +48,10 @@ var functions = map[string]function{
 	},
 	"SupervisionFunction": {
 		env: config.Names[supervision.Config],
+	},
+	"HelperApiFunction": {
+		env:    config.Names[helperapi.Config],
+		routes: routesOf((&helperapi.Handler{}).Routes(quiet)),
 	},
 	"CatalogApiFunction": {
 		env:    config.Names[catalogapi.Config],

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -37,6 +40,15 @@ func start(t *testing.T, cfg ddbproxy.Config) (*ddbproxy.Proxy, *dynamodb.Client
 
 // noRetries makes one attempt per call, so every call is exactly one request.
 func noRetries(o *dynamodb.Options) { o.RetryMaxAttempts = 1 }
+
+// quickRetries keeps the SDK's standard retries (3 attempts) without their backoff and retry
+// quota, so a throttling test takes milliseconds.
+func quickRetries(o *dynamodb.Options) {
+	o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+		so.MaxBackoff = time.Millisecond
+		so.RateLimiter = ratelimit.None
+	})
+}
 
 func TestCountsRequestsByOperation(t *testing.T) {
 	p, db := start(t, ddbproxy.Config{})
@@ -112,7 +124,7 @@ func TestThrottlesTheConfiguredFraction(t *testing.T) {
 		const calls = 40
 		ok := 0
 		for range calls {
-			if _, err := db.ListTables(context.Background(), &dynamodb.ListTablesInput{}); err == nil {
+			if _, err := db.ListTables(context.Background(), &dynamodb.ListTablesInput{}, quickRetries); err == nil {
 				ok++
 			}
 		}

@@ -18,9 +18,11 @@ import (
 	"banban/local/testenv"
 	"banban/shared/calendar"
 	"banban/shared/directory"
+	"banban/shared/dynamo"
 	"banban/shared/handler/evaluationstaff"
 	"banban/shared/kiosk"
 	"banban/shared/rating"
+	"banban/shared/routing"
 )
 
 func sample(t *testing.T, logicalID string, v any) {
@@ -170,6 +172,21 @@ func TestEverySampleEventUnderRIE(t *testing.T) {
 		t.Errorf("supervision sample: %+v", sup)
 	}
 	tested["SupervisionFunction"] = true
+
+	// The helper sample: a helper sets the helper's own status (registered first).
+	helpers := &dynamo.Helpers{DB: testenv.DynamoDB(t), Table: s.stack.Resources.Tables["HelpersTable"], CasesTable: s.stack.Resources.Tables["CasesTable"]}
+	if err := helpers.Put(ctx, routing.Helper{ID: "helper-zc-01", Name: "郑红", Level: directory.District, UnitID: "zc-xzsp", HallID: "zc-center",
+		District: "zichuan", Domains: []string{"tax"}, Capacity: 3, Status: routing.OnDuty}); err != nil {
+		t.Fatal(err)
+	}
+	var statusReq events.APIGatewayV2HTTPRequest
+	sample(t, "HelperApiFunction", &statusReq)
+	var statusResp events.APIGatewayV2HTTPResponse
+	s.invoke(t, "HelperApiFunction", statusReq, &statusResp)
+	if statusResp.StatusCode != 200 || !strings.Contains(statusResp.Body, `"status":"away"`) {
+		t.Errorf("helper-api sample: %d %s", statusResp.StatusCode, statusResp.Body)
+	}
+	tested["HelperApiFunction"] = true
 
 	// The schedule sample: nothing is due in a new stage.
 	var sched map[string]any

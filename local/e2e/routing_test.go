@@ -10,9 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"banban/local/testenv"
-	"banban/shared/directory"
 	"banban/shared/dynamo"
-	"banban/shared/routing"
 )
 
 // TestCasesAreRoutedToHelpers: with helpers on duty, a filed case is assigned by agent-routing
@@ -21,15 +19,31 @@ func TestCasesAreRoutedToHelpers(t *testing.T) {
 	s := start(t)
 	helpers := &dynamo.Helpers{DB: testenv.DynamoDB(t), Table: s.stack.Resources.Tables["HelpersTable"], CasesTable: s.stack.Resources.Tables["CasesTable"]}
 	// On call every day round the clock, so the test passes on any date the suite runs.
-	var always []routing.Shift
-	for d := time.Sunday; d <= time.Saturday; d++ {
-		always = append(always, routing.Shift{Weekday: d, From: 0, To: 24 * 60})
+	var always []string
+	for d := 0; d <= 6; d++ {
+		always = append(always, fmt.Sprintf(`{"weekday":%d,"from":0,"to":1440}`, d))
 	}
 	// RS-004 is a community matter: a transfer to the community team of the requester's grid.
-	h := routing.Helper{ID: "helper-grid-7", Name: "周敏", Level: directory.Community, UnitID: "zc-slsq", District: "zichuan",
-		Grids: []string{"zc-songling-7"}, Domains: []string{"social-security"}, Capacity: 2, Schedule: always, Status: routing.OnDuty, OnCall: true}
-	if err := helpers.Put(context.Background(), h); err != nil {
-		t.Fatal(err)
+	profile := `{"name":"周敏","level":"community","unitId":"zc-slsq","district":"zichuan","grids":["zc-songling-7"],` +
+		`"domains":["social-security"],"capacity":2,"status":"off","onCall":true,"schedule":[` + strings.Join(always, ",") + `]}`
+	city := with(s.token(t, map[string]any{"sub": "city-admin-lu", "role": "city_admin"}), "Content-Type", "application/json")
+	otherUnit := with(s.token(t, map[string]any{"sub": "ua-scjg", "role": "unit_admin", "unit": "zb-scjg"}), "Content-Type", "application/json")
+	if status, answer := s.do(t, "PUT", "/v1/helpers/helper-grid-7", otherUnit, profile); status != 403 {
+		t.Errorf("another unit's administrator registered the helper: %d %s", status, answer)
+	}
+	if status, answer := s.do(t, "PUT", "/v1/helpers/helper-grid-7", city, strings.Replace(profile, `"capacity":2`, `"capacity":0`, 1)); status != 400 || !strings.Contains(answer, `"field":"capacity"`) {
+		t.Errorf("capacity 0: %d %s", status, answer)
+	}
+	if status, answer := s.do(t, "PUT", "/v1/helpers/helper-grid-7", city, profile); status != 200 {
+		t.Fatalf("register helper: %d %s", status, answer)
+	}
+	helperH := with(s.token(t, map[string]any{"sub": "helper-grid-7", "role": "helper", "unit": "zc-slsq"}), "Content-Type", "application/json")
+	colleague := with(s.token(t, map[string]any{"sub": "helper-grid-8", "role": "helper", "unit": "zc-slsq"}), "Content-Type", "application/json")
+	if status, _ := s.do(t, "PUT", "/v1/helpers/helper-grid-7/status", colleague, `{"status":"on_duty"}`); status != 404 {
+		t.Errorf("a colleague set the helper's status: %d", status)
+	}
+	if status, answer := s.do(t, "PUT", "/v1/helpers/helper-grid-7/status", helperH, `{"status":"on_duty"}`); status != 200 {
+		t.Fatalf("helper goes on duty: %d %s", status, answer)
 	}
 	_, alice := s.signIn(t, "dev-alice", "")
 	aliceH := bearer(alice)
@@ -52,7 +66,6 @@ func TestCasesAreRoutedToHelpers(t *testing.T) {
 	if !strings.Contains(fmt.Sprint(assigned.History), "routing") {
 		t.Errorf("history does not record the routing: %+v", assigned.History)
 	}
-	helperH := with(s.token(t, map[string]any{"sub": "helper-grid-7", "role": "helper", "unit": "zc-slsq"}), "Content-Type", "application/json")
 	for i, to := range []string{"accepted", "in_progress", "completed"} {
 		if status, answer := s.do(t, "POST", path+"/transitions", helperH, fmt.Sprintf(`{"to":%q,"version":%d}`, to, assigned.Version+i)); status != 200 {
 			t.Fatalf("%s: %d %s", to, status, answer)

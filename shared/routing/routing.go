@@ -10,6 +10,7 @@ import (
 	"sort"
 	"time"
 
+	"banban/shared/apperr"
 	"banban/shared/calendar"
 	"banban/shared/directory"
 )
@@ -179,4 +180,30 @@ func Up(l directory.Level) (directory.Level, bool) {
 		return "", false
 	}
 	return Ladder[i+1], true
+}
+
+// Check validates a profile an administrator submits.
+func (h Helper) Check() error {
+	switch {
+	case h.Name == "" || len([]rune(h.Name)) > 50:
+		return apperr.InvalidField("name", "is required, at most 50 characters")
+	case !h.Level.Valid():
+		return apperr.InvalidField("level", "must be city, district, town or community")
+	case h.Level != directory.City && directory.Districts[h.District] == "":
+		return apperr.InvalidField("district", "is not a district of the city")
+	case h.Level == directory.Community && len(h.Grids) == 0:
+		return apperr.InvalidField("grids", "a community (grid) helper serves at least one grid")
+	case h.Capacity < 1 || h.Capacity > 50:
+		return apperr.InvalidField("capacity", "must be 1 to 50 active cases")
+	case !h.Status.Valid():
+		return apperr.InvalidField("status", "must be on_duty, away or off")
+	case len(h.Domains) == 0 && len(h.Matters) == 0:
+		return apperr.InvalidField("domains", "name the helper's skills: domains or matter codes")
+	}
+	for _, s := range h.Schedule {
+		if s.Weekday < time.Sunday || s.Weekday > time.Saturday || s.From < 0 || s.To > 24*60 || s.From >= s.To {
+			return apperr.InvalidField("schedule", "each shift has a weekday 0–6 and 0 ≤ from < to ≤ 1440 minutes")
+		}
+	}
+	return nil
 }

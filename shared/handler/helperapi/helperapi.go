@@ -1,0 +1,188 @@
+// Package helperapi manages helpers (帮办员) for routing: administrators register a helper's team,
+// skills, capacity and weekly schedule within their scope; helpers set their own status.
+package helperapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"banban/shared/apperr"
+	"banban/shared/auth"
+	"banban/shared/directory"
+	"banban/shared/dynamo"
+	"banban/shared/httpapi"
+	"banban/shared/routing"
+)
+
+// Config is read from the environment set by template.yaml.
+type Config struct {
+	HelpersTable string `env:"HELPERS_TABLE,required"`
+	CasesTable   string `env:"CASES_TABLE,required"`
+}
+
+// Helpers is the helper registry.
+type Helpers interface {
+	Get(ctx context.Context, id string) (routing.Helper, error)
+	Put(ctx context.Context, h routing.Helper) error
+	SetStatus(ctx context.Context, id string, st routing.Status) error
+}
+
+// Handler serves the helper routes.
+type Handler struct {
+	Helpers Helpers
+}
+
+// New wires the handler.
+func New(cfg Config, db dynamo.API) *Handler {
+	return &Handler{Helpers: &dynamo.Helpers{DB: db, Table: cfg.HelpersTable, CasesTable: cfg.CasesTable}}
+}
+
+// Routes registers the handler's routes.
+func (h *Handler) Routes(log *slog.Logger) *httpapi.Router {
+	r := httpapi.NewRouter(log)
+	r.Handle("GET /v1/helpers/{id}", h.Get)
+	r.Handle("PUT /v1/helpers/{id}", h.Put)
+	r.Handle("PUT /v1/helpers/{id}/status", h.SetStatus)
+	return r
+}
+
+// manages reports whether administrator p may manage helper h: the city any helper, a hall or
+// unit administrator the helpers of the hall or unit.
+func manages(p auth.Principal, h routing.Helper) bool {
+	switch p.Role {
+	case auth.CityAdmin:
+		return true
+	case auth.HallAdmin:
+		return p.HallID != "" && h.HallID == p.HallID
+	case auth.UnitAdmin:
+		return p.UnitID != "" && h.UnitID == p.UnitID
+	}
+	return false
+}
+
+func (h *Handler) load(ctx context.Context, req httpapi.Request) (auth.Principal, routing.Helper, error) {
+	p, err := httpapi.Principal(req)
+	if err != nil {
+		return p, routing.Helper{}, err
+	}
+	id := req.PathParameters["id"]
+	if !directory.ValidID(id) {
+		return p, routing.Helper{}, apperr.InvalidField("id", "is not a staff id")
+	}
+	hp, err := h.Helpers.Get(ctx, id)
+	if err != nil {
+		return p, routing.Helper{}, err
+	}
+	if p.Subject != id && !manages(p, hp) {
+		return p, routing.Helper{}, apperr.New(apperr.NotFound, "not_found", "helper not found")
+	}
+	return p, hp, nil
+}
+
+// Get answers GET /v1/helpers/{id}: the helper or an administrator of the helper's scope.
+func (h *Handler) Get(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	_, hp, err := h.load(ctx, req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, hp), nil
+}
+
+// Profile is the body of PUT /v1/helpers/{id}: everything but the counters routing keeps.
+type Profile struct {
+	Name     string          `json:"name"`
+	Level    directory.Level `json:"level"`
+	UnitID   string          `json:"unitId"`
+	HallID   string          `json:"hallId,omitempty"`
+	District string          `json:"district"`
+	Grids    []string        `json:"grids,omitempty"`
+	Domains  []string        `json:"domains,omitempty"`
+	Matters  []string        `json:"matters,omitempty"`
+	Capacity int             `json:"capacity"`
+	Schedule []routing.Shift `json:"schedule"`
+	Status   routing.Status  `json:"status"`
+	Lead     bool            `json:"lead,omitempty"`
+	OnCall   bool            `json:"onCall,omitempty"`
+}
+
+// Put answers PUT /v1/helpers/{id}: an administrator registers or changes a helper, within scope
+// (and may not move a helper out of the administrator's own scope).
+func (h *Handler) Put(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, err := httpapi.Principal(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	id := req.PathParameters["id"]
+	if !directory.ValidID(id) {
+		return httpapi.Response{}, apperr.InvalidField("id", "is not a staff id")
+	}
+	body, err := httpapi.Body(req, 16<<10)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	var in Profile
+	if err := httpapi.DecodeJSON(req, body, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	hp := routing.Helper{ID: id, Name: in.Name, Level: in.Level, UnitID: in.UnitID, HallID: in.HallID, District: in.District,
+		Grids: in.Grids, Domains: in.Domains, Matters: in.Matters, Capacity: in.Capacity, Schedule: in.Schedule,
+		Status: in.Status, Lead: in.Lead, OnCall: in.OnCall}
+	if hp.Level == directory.City {
+		hp.District = "city"
+	}
+	if err := hp.Check(); err != nil {
+		return httpapi.Response{}, err
+	}
+	if !manages(p, hp) {
+		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "role %s may not manage this helper", p.Role)
+	}
+	old, err := h.Helpers.Get(ctx, id)
+	switch {
+	case err == nil && !manages(p, old):
+		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "role %s may not manage this helper", p.Role)
+	case err != nil && apperr.KindOf(err) != apperr.NotFound:
+		return httpapi.Response{}, err
+	}
+	if err := h.Helpers.Put(ctx, hp); err != nil {
+		return httpapi.Response{}, err
+	}
+	saved, err := h.Helpers.Get(ctx, id)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, saved), nil
+}
+
+// StatusRequest is the body of PUT /v1/helpers/{id}/status.
+type StatusRequest struct {
+	Status routing.Status `json:"status"`
+}
+
+// SetStatus answers PUT /v1/helpers/{id}/status: helpers set their own status (on duty, away,
+// off); administrators of their scope may too.
+func (h *Handler) SetStatus(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, hp, err := h.load(ctx, req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if p.Subject == hp.ID && p.Role != auth.Helper && !manages(p, hp) {
+		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "only the helper or an administrator sets the status")
+	}
+	body, err := httpapi.Body(req, 1<<10)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	var in StatusRequest
+	if err := httpapi.DecodeJSON(req, body, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if !in.Status.Valid() {
+		return httpapi.Response{}, apperr.InvalidField("status", "must be one of %v", []routing.Status{routing.OnDuty, routing.Away, routing.Off})
+	}
+	if err := h.Helpers.SetStatus(ctx, hp.ID, in.Status); err != nil {
+		return httpapi.Response{}, err
+	}
+	hp.Status = in.Status
+	return httpapi.JSON(http.StatusOK, hp), nil
+}
