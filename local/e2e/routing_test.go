@@ -71,6 +71,15 @@ func TestCasesAreRoutedToHelpers(t *testing.T) {
 			t.Fatalf("%s: %d %s", to, status, answer)
 		}
 	}
+	// The helper's monthly figures count each change once.
+	testenv.Eventually(t, 15*time.Second, func() error {
+		status, answer := s.do(t, "GET", "/v1/helpers/helper-grid-7/figures", helperH, "")
+		if status != 200 || !strings.Contains(answer, `"assigned":1`) || !strings.Contains(answer, `"accepted":1`) ||
+			!strings.Contains(answer, `"completed":1`) || !strings.Contains(answer, `"slaMet":1`) || !strings.Contains(answer, `"transfer":1`) {
+			return fmt.Errorf("figures %d %s", status, answer)
+		}
+		return nil
+	})
 	testenv.Eventually(t, 15*time.Second, func() error {
 		got, err := helpers.Get(context.Background(), "helper-grid-7")
 		if err != nil {

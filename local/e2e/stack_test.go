@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -50,14 +51,11 @@ func start(t *testing.T, options ...func(*stack.Config)) *system {
 		t.Fatal(err)
 	}
 	// The gateway's address is chosen first: the issuer and the WeChat stand-in live there.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := stack.FreePort() // from the stack's own pool, so no RIE process gets it too
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	if err := ln.Close(); err != nil {
-		t.Fatal(err)
-	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	stage := testenv.UniqueName("e")
 	params, err := tpl.ParameterValues(map[string]string{"Stage": stage, "JwtIssuer": "http://" + addr,
 		"WeChatAppSecret": "plain:test-secret", "WeChatApiBase": "http://" + addr + "/_local/wechat"})

@@ -167,11 +167,11 @@ func (r *Runner) start(ctx context.Context, id int) (*rieProc, error) {
 		// Two ports: the invoke endpoint, and the Runtime API the function polls. RIE's Runtime API
 		// defaults to 127.0.0.1:9001 (measured), so a second RIE on the machine fails to start
 		// unless it gets its own.
-		port, err := freePort()
+		port, err := FreePort()
 		if err != nil {
 			return nil, err
 		}
-		apiPort, err := freePort()
+		apiPort, err := FreePort()
 		if err != nil {
 			return nil, err
 		}
@@ -226,7 +226,7 @@ func (r *Runner) launch(ctx context.Context, id int, addr, apiAddr string) (*rie
 			if cerr := conn.Close(); cerr != nil {
 				r.log.Debug("close probe connection", "err", cerr)
 			}
-			// The port may belong to another process that grabbed it after freePort: make sure
+			// The port may belong to another process that grabbed it after FreePort: make sure
 			// our RIE is the one still running.
 			select {
 			case <-p.done:
@@ -368,7 +368,7 @@ func (r *Runner) kill(p *rieProc) {
 	<-p.done
 }
 
-// handedOut remembers the ports freePort gave out in this process: the kernel may offer a port
+// handedOut remembers the ports FreePort gave out in this process: the kernel may offer a port
 // again as soon as its probe listener closes, before the RIE it was meant for binds it, and two
 // RIEs of ours on one port would answer each other's invocations (seen: a case request answered
 // by the catalogue function).
@@ -377,9 +377,9 @@ var (
 	handedOut = map[int]bool{}
 )
 
-// freePort asks the kernel for a free loopback port that this process has not handed out before.
+// FreePort asks the kernel for a free loopback port that this process has not handed out before.
 // Another process may still take it before RIE binds it; start retries in that case.
-func freePort() (int, error) {
+func FreePort() (int, error) {
 	for range 100 {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {

@@ -107,6 +107,7 @@ type Case struct {
 	SuperviseLevel int        `json:"superviseLevel,omitempty"`
 	NoticePending  int        `json:"noticePending,omitempty"`
 	DueAt          time.Time  `json:"dueAt"`
+	AssignedAt     *time.Time `json:"assignedAt,omitempty"`
 	CreatedAt      time.Time  `json:"createdAt"`
 	UpdatedAt      time.Time  `json:"updatedAt"`
 	ClosedAt       *time.Time `json:"closedAt,omitempty"`
@@ -150,11 +151,14 @@ type Message struct {
 	Priority bool      `json:"priority,omitempty"`
 	Assignee string    `json:"assignee,omitempty"`
 	DueAt    time.Time `json:"dueAt"`
+	// At is when this change happened; AssignedAt when the case was last assigned.
+	At         time.Time  `json:"at"`
+	AssignedAt *time.Time `json:"assignedAt,omitempty"`
 }
 
 // MessageOf is the queue message of an event of type typ on case c.
 func MessageOf(typ string, c Case) Message {
 	return Message{Type: typ, CaseID: c.ID, Version: c.Version, State: c.State, Mode: c.Mode, HallID: c.HallID,
 		District: c.District, Grid: c.Grid, Units: c.Units, Matters: c.Matters, Priority: c.Priority,
-		Assignee: c.Assignee, DueAt: c.DueAt}
+		Assignee: c.Assignee, DueAt: c.DueAt, At: c.UpdatedAt, AssignedAt: c.AssignedAt}
 }

@@ -102,6 +102,8 @@ func (c Case) Apply(t Transition, p auth.Principal, now time.Time) (Case, Event,
 	switch {
 	case r.needsPerson:
 		c.Assignee = t.Assignee
+		at := now
+		c.AssignedAt = &at
 		ev.Detail = "assignee " + t.Assignee
 	case r.clearsPerson:
 		if t.To == Received && !slices.Contains(c.Declined, c.Assignee) {

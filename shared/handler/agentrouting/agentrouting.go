@@ -2,7 +2,8 @@
 // the team at the case's level and place, skills covering every matter, on duty, below capacity,
 // least loaded first; with nobody free it overflows up the ladder to the city team's queue. It
 // also gives back a helper's capacity when a case leaves the helper (completed, unable, withdrawn,
-// transferred or declined). Every step is idempotent: redeliveries and stale events change
+// transferred or declined), and counts every change in its helper's monthly figures. Every step
+// is idempotent: redeliveries and stale events change
 // nothing.
 package agentrouting
 
@@ -50,6 +51,7 @@ type Helpers interface {
 	Team(ctx context.Context, level directory.Level, district string) ([]routing.Helper, error)
 	Assign(ctx context.Context, c cases.Case, h routing.Helper, ev cases.Event, now time.Time) error
 	Release(ctx context.Context, caseID string) (bool, error)
+	CountCaseEvent(ctx context.Context, m cases.Message) error
 }
 
 // Catalogue finds matters.
@@ -106,6 +108,10 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 		}
 		if err == nil {
 			err = h.Route(ctx, msg)
+		}
+		if err == nil {
+			// Every change also counts, once, in its helper's monthly figures.
+			err = h.Helpers.CountCaseEvent(ctx, msg)
 		}
 		if err != nil {
 			log.Error("case event not handled; it will be redelivered", "messageId", m.MessageId, "caseId", msg.CaseID, "error", err.Error())
@@ -165,7 +171,7 @@ func (h *Handler) Route(ctx context.Context, msg cases.Message) error {
 				Detail: fmt.Sprintf("assignee %s (%s team, %s)", helper.ID, level, district)}
 			switch err := h.Helpers.Assign(ctx, c, *helper, ev, now); {
 			case err == nil:
-				c.State, c.Assignee, c.Version, c.UpdatedAt = cases.Assigned, helper.ID, c.Version+1, now
+				c.State, c.Assignee, c.Version, c.UpdatedAt, c.AssignedAt = cases.Assigned, helper.ID, c.Version+1, now, &now
 				h.publish(ctx, c)
 				return nil
 			case errors.Is(err, dynamo.ErrHelperFull):

@@ -6,9 +6,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"banban/shared/apperr"
 	"banban/shared/auth"
+	"banban/shared/calendar"
 	"banban/shared/directory"
 	"banban/shared/dynamo"
 	"banban/shared/httpapi"
@@ -26,6 +28,7 @@ type Helpers interface {
 	Get(ctx context.Context, id string) (routing.Helper, error)
 	Put(ctx context.Context, h routing.Helper) error
 	SetStatus(ctx context.Context, id string, st routing.Status) error
+	Figures(ctx context.Context, helperID string, m calendar.Month) (dynamo.HelperFigures, error)
 }
 
 // Handler serves the helper routes.
@@ -44,7 +47,29 @@ func (h *Handler) Routes(log *slog.Logger) *httpapi.Router {
 	r.Handle("GET /v1/helpers/{id}", h.Get)
 	r.Handle("PUT /v1/helpers/{id}", h.Put)
 	r.Handle("PUT /v1/helpers/{id}/status", h.SetStatus)
+	r.Handle("GET /v1/helpers/{id}/figures", h.Figures)
 	return r
+}
+
+// Figures answers GET /v1/helpers/{id}/figures?month=YYYY-MM (default this month): cases
+// assigned, accepted (and the average time to accept), completed within and past the due time,
+// unable, and the mode mix, for the monthly report.
+func (h *Handler) Figures(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	_, hp, err := h.load(ctx, req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	month := calendar.MonthOf(time.Now())
+	if s, ok := req.QueryStringParameters["month"]; ok {
+		if month, err = calendar.ParseMonth(s); err != nil {
+			return httpapi.Response{}, apperr.InvalidField("month", "must be YYYY-MM")
+		}
+	}
+	f, err := h.Helpers.Figures(ctx, hp.ID, month)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, f), nil
 }
 
 // manages reports whether administrator p may manage helper h: the city any helper, a hall or
