@@ -91,3 +91,65 @@ func TestCasesAreRoutedToHelpers(t *testing.T) {
 		return nil
 	})
 }
+
+// TestJointCaseWithParallelUnits: an elevator "one thing" bundle is a joint case (联合代办); routing
+// gives it to a lead helper; each participating unit finishes its part; it completes only when all
+// have (certificates issued together).
+func TestJointCaseWithParallelUnits(t *testing.T) {
+	s := start(t)
+	city := with(s.token(t, map[string]any{"sub": "city-admin-lu", "role": "city_admin"}), "Content-Type", "application/json")
+	var always []string
+	for d := 0; d <= 6; d++ {
+		always = append(always, fmt.Sprintf(`{"weekday":%d,"from":0,"to":1440}`, d))
+	}
+	lead := `{"name":"吴刚","level":"district","unitId":"zd-xzsp","hallId":"zd-center","district":"zhangdian","domains":["construction","enterprise"],` +
+		`"capacity":3,"status":"on_duty","lead":true,"onCall":true,"schedule":[` + strings.Join(always, ",") + `]}`
+	if status, answer := s.do(t, "PUT", "/v1/helpers/helper-zd-lead", city, lead); status != 200 {
+		t.Fatalf("register lead: %d %s", status, answer)
+	}
+	_, alice := s.signIn(t, "dev-alice", "")
+	aliceH := bearer(alice)
+	body := `{"requesterKind":"person","name":"` + aliceName + `","idNumber":"` + aliceID + `","mobile":"` + aliceMobile + `",` +
+		`"bundle":"YJS-DT-01","materials":["application","owner-consent","design"],"district":"zhangdian","channel":"mini-program",` +
+		`"attributes":{"ZJ-007":{"building":"华光路12号3号楼2单元","households":12,"consentRate":100},"SCJG-007":{"equipmentType":"elevator","quantity":1}}}`
+	status, answer := s.do(t, "POST", "/v1/cases", with(aliceH, "Idempotency-Key", uuid.NewString()), body)
+	if status != 201 {
+		t.Fatalf("file: %d %s", status, answer)
+	}
+	c := decodeCase(t, answer)
+	if c.Mode != "joint" || !strings.Contains(answer, `"subTasks":[`) {
+		t.Fatalf("not a joint case: %s", answer)
+	}
+	path := "/v1/cases/" + c.ID
+	var v caseView
+	testenv.Eventually(t, 15*time.Second, func() error {
+		_, answer := s.do(t, "GET", path, aliceH, "")
+		v = decodeCase(t, answer)
+		if v.State != "assigned" {
+			return fmt.Errorf("state %s", v.State)
+		}
+		return nil
+	})
+	leadH := with(s.token(t, map[string]any{"sub": "helper-zd-lead", "role": "helper", "unit": "zd-xzsp", "hall": "zd-center"}), "Content-Type", "application/json")
+	for i, to := range []string{"accepted", "in_progress"} {
+		if status, answer := s.do(t, "POST", path+"/transitions", leadH, fmt.Sprintf(`{"to":%q,"version":%d}`, to, v.Version+i)); status != 200 {
+			t.Fatalf("%s: %d %s", to, status, answer)
+		}
+	}
+	version := v.Version + 2
+	if status, answer := s.do(t, "POST", path+"/transitions", leadH, fmt.Sprintf(`{"to":"completed","version":%d}`, version)); status != 409 || !strings.Contains(answer, "subtasks_open") {
+		t.Fatalf("completed before the parts: %d %s", status, answer)
+	}
+	for _, unit := range []string{"zd-xzsp", "zd-zjj", "zb-scjg"} {
+		admin := with(s.token(t, map[string]any{"sub": "ua-" + unit, "role": "unit_admin", "unit": unit}), "Content-Type", "application/json")
+		status, answer := s.do(t, "POST", path+"/subtasks/"+unit+"/complete", admin, fmt.Sprintf(`{"note":"已办结","version":%d}`, version))
+		if status != 200 {
+			t.Fatalf("part of %s: %d %s", unit, status, answer)
+		}
+		version++
+	}
+	status, answer = s.do(t, "POST", path+"/transitions", leadH, fmt.Sprintf(`{"to":"completed","version":%d}`, version))
+	if status != 200 || decodeCase(t, answer).State != "completed" {
+		t.Fatalf("complete: %d %s", status, answer)
+	}
+}

@@ -101,6 +101,9 @@ type Case struct {
 	Assignee     string                    `json:"assignee,omitempty"`
 	Overflow     string                    `json:"overflow,omitempty"` // the team queue a case waits in when no helper was free (flagged)
 	Declined     []string                  `json:"declined,omitempty"` // helpers who declined it or let it time out: not routed to again
+	// SubTasks are the parallel parts of a joint case (联合代办), one per participating unit; the
+	// case completes only when all are done, so the certificates are issued together (多证联发).
+	SubTasks []SubTask `json:"subTasks,omitempty"`
 	// SuperviseLevel is how far supervision (督办) of an overdue case has escalated: 1 team lead,
 	// 2 unit administrator, 3 city administration; NoticePending the level whose notice is not
 	// yet sent.
@@ -113,6 +116,15 @@ type Case struct {
 	ClosedAt       *time.Time `json:"closedAt,omitempty"`
 	Reason         string     `json:"reason,omitempty"` // why unable (不能办) or withdrawn
 	Personal       Personal   `json:"personal"`
+}
+
+// SubTask is a participating unit's part of a joint case.
+type SubTask struct {
+	UnitID string     `json:"unitId"`
+	Done   bool       `json:"done"`
+	DoneBy string     `json:"doneBy,omitempty"`
+	DoneAt *time.Time `json:"doneAt,omitempty"`
+	Note   string     `json:"note,omitempty"`
 }
 
 // Event is one entry of a case's history: who changed what, when and why.

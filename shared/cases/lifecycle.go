@@ -95,6 +95,11 @@ func (c Case) Apply(t Transition, p auth.Principal, now time.Time) (Case, Event,
 	if !c.mayAct(r.by, t, p) {
 		return Case{}, Event{}, apperr.New(apperr.Forbidden, "forbidden", "you may not make this case %s", t.To)
 	}
+	if t.To == Completed {
+		if open := c.OpenSubTasks(); len(open) > 0 {
+			return Case{}, Event{}, apperr.New(apperr.Conflict, "subtasks_open", "units %v have not finished their part; a joint case completes when all have", open)
+		}
+	}
 	ev := Event{Seq: c.Version + 1, At: now, Actor: p.Subject, Role: string(p.Role), From: c.State, To: t.To, Reason: reason}
 	c.State = t.To
 	c.Version++
@@ -150,13 +155,13 @@ func (c Case) CanRead(p auth.Principal) bool {
 	case auth.Citizen, auth.Enterprise:
 		return c.RequesterSub != "" && c.RequesterSub == p.Subject
 	case auth.Helper:
-		return c.Assignee != "" && c.Assignee == p.Subject
+		return (c.Assignee != "" && c.Assignee == p.Subject) || c.hasPartOf(p.UnitID)
 	case auth.HallAdmin:
 		return p.HallID != "" && p.HallID == c.HallID
 	case auth.UnitAdmin:
 		return p.UnitID != "" && slices.Contains(c.Units, p.UnitID)
 	case auth.Clerk:
-		return c.FiledBy != "" && c.FiledBy == p.Subject && !c.State.Closed()
+		return (c.FiledBy != "" && c.FiledBy == p.Subject && !c.State.Closed()) || c.hasPartOf(p.UnitID)
 	}
 	return false
 }
@@ -216,4 +221,49 @@ func (c Case) Escalate(level int, now time.Time) (Case, Event, bool) {
 		Detail: fmt.Sprintf("overdue: supervision level %d → %d", c.SuperviseLevel, level)}
 	c.SuperviseLevel, c.NoticePending, c.Version, c.UpdatedAt = level, level, c.Version+1, now
 	return c, ev, true
+}
+
+// OpenSubTasks lists the units whose part of a joint case is not done.
+func (c Case) OpenSubTasks() []string {
+	var open []string
+	for _, st := range c.SubTasks {
+		if !st.Done {
+			open = append(open, st.UnitID)
+		}
+	}
+	return open
+}
+
+// CompleteSubTask records that unit finished its part of a joint case: staff of that unit, or the
+// lead helper, may record it while the case is being handled.
+func (c Case) CompleteSubTask(unit, note string, p auth.Principal, now time.Time) (Case, Event, error) {
+	i := slices.IndexFunc(c.SubTasks, func(st SubTask) bool { return st.UnitID == unit })
+	switch {
+	case i < 0:
+		return Case{}, Event{}, apperr.New(apperr.NotFound, "not_found", "unit %s has no part in this case", unit)
+	case c.State != Accepted && c.State != InProgress:
+		return Case{}, Event{}, apperr.New(apperr.Conflict, "invalid_transition", "a %s case has no parts to finish", c.State)
+	case c.SubTasks[i].Done:
+		return Case{}, Event{}, apperr.New(apperr.Conflict, "subtask_done", "unit %s's part is already done", unit)
+	case len([]rune(note)) > MaxReason:
+		return Case{}, Event{}, apperr.InvalidField("note", "is longer than %d characters", MaxReason)
+	}
+	ofUnit := p.UnitID == unit && (p.Role == auth.Helper || p.Role == auth.Clerk || p.Role == auth.UnitAdmin)
+	lead := p.Role == auth.Helper && p.Subject == c.Assignee
+	if !ofUnit && !lead {
+		return Case{}, Event{}, apperr.New(apperr.Forbidden, "forbidden", "only staff of unit %s or the lead helper finish its part", unit)
+	}
+	at := now
+	c.SubTasks = slices.Clone(c.SubTasks)
+	c.SubTasks[i] = SubTask{UnitID: unit, Done: true, DoneBy: p.Subject, DoneAt: &at, Note: strings.TrimSpace(note)}
+	c.Version++
+	c.UpdatedAt = now
+	ev := Event{Seq: c.Version, At: now, Actor: p.Subject, Role: string(p.Role), From: c.State, To: c.State,
+		Detail: "part of unit " + unit + " done", Reason: strings.TrimSpace(note)}
+	return c, ev, nil
+}
+
+// hasPartOf reports whether unit has a part in this joint case.
+func (c Case) hasPartOf(unit string) bool {
+	return unit != "" && slices.ContainsFunc(c.SubTasks, func(st SubTask) bool { return st.UnitID == unit })
 }

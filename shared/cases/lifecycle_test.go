@@ -160,3 +160,36 @@ func TestWhoReadsAndWhoSeesPersonalData(t *testing.T) {
 		t.Error("the filing clerk still reads a closed case")
 	}
 }
+
+func TestJointCaseCompletesWhenEveryUnitHasDoneItsPart(t *testing.T) {
+	c := caseIn(InProgress)
+	c.Mode = Joint
+	c.SubTasks = []SubTask{{UnitID: "u1"}, {UnitID: "u2"}}
+	if _, _, err := c.Apply(Transition{To: Completed}, helper, now); !apperr.Is(err, "subtasks_open") {
+		t.Fatalf("completed with open parts: %v", err)
+	}
+	clerkU2 := auth.Principal{Subject: "clerk-u2", Role: auth.Clerk, UnitID: "u2"}
+	if !c.CanRead(clerkU2) {
+		t.Error("a participating unit's clerk cannot read the joint case")
+	}
+	if _, _, err := c.CompleteSubTask("u2", "", auth.Principal{Subject: "uc", Role: auth.UnitAdmin, UnitID: "u3"}, now); apperr.KindOf(err) != apperr.Forbidden {
+		t.Errorf("another unit's admin finished u2's part: %v", err)
+	}
+	c, ev, err := c.CompleteSubTask("u2", "许可证已核发", clerkU2, now)
+	if err != nil || !c.SubTasks[1].Done || c.SubTasks[1].DoneBy != "clerk-u2" || ev.Seq != c.Version {
+		t.Fatalf("u2's part: %+v %+v %v", c.SubTasks, ev, err)
+	}
+	if _, _, err := c.CompleteSubTask("u2", "", clerkU2, now); !apperr.Is(err, "subtask_done") {
+		t.Errorf("u2's part done twice: %v", err)
+	}
+	c, _, err = c.CompleteSubTask("u1", "", helper, now) // the lead helper records u1's part
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done, _, err := c.Apply(Transition{To: Completed}, helper, now); err != nil || done.State != Completed {
+		t.Errorf("complete after every part: %v", err)
+	}
+	if _, _, err := c.CompleteSubTask("u9", "", helper, now); apperr.KindOf(err) != apperr.NotFound {
+		t.Errorf("unknown unit: %v", err)
+	}
+}

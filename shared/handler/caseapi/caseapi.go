@@ -95,7 +95,46 @@ func (h *Handler) Routes(log *slog.Logger) *httpapi.Router {
 	r.Handle("GET /v1/cases", h.List)
 	r.Handle("GET /v1/cases/{id}", h.Get)
 	r.Handle("POST /v1/cases/{id}/transitions", h.Transition)
+	r.Handle("POST /v1/cases/{id}/subtasks/{unit}/complete", h.CompleteSubTask)
 	return r
+}
+
+// SubTaskDone is the body of POST /v1/cases/{id}/subtasks/{unit}/complete.
+type SubTaskDone struct {
+	Note    string `json:"note,omitempty"`
+	Version int    `json:"version"`
+}
+
+// CompleteSubTask records that a participating unit finished its part of a joint case.
+func (h *Handler) CompleteSubTask(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, c, err := h.readable(ctx, req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	body, err := httpapi.Body(req, 8<<10)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	var in SubTaskDone
+	if err := httpapi.DecodeJSON(req, body, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if in.Version != c.Version {
+		return httpapi.Response{}, apperr.New(apperr.Conflict, "stale_version", "the case is at version %d, not %d; read it again", c.Version, in.Version)
+	}
+	next, ev, err := c.CompleteSubTask(req.PathParameters["unit"], in.Note, p, h.Now())
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := h.Store.Update(ctx, next, ev); err != nil {
+		return httpapi.Response{}, err
+	}
+	h.publish(ctx, cases.EventChanged, next)
+	history, err := h.Store.History(ctx, next.ID)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, view(next, history, p)), nil
 }
 
 // New wires the handler.
@@ -223,6 +262,11 @@ func (h *Handler) create(ctx context.Context, p auth.Principal, r cases.Request,
 		c.RequesterSub = p.Subject
 	} else {
 		c.FiledBy = p.Subject
+	}
+	if plan.Mode == cases.Joint {
+		for _, u := range plan.Units {
+			c.SubTasks = append(c.SubTasks, cases.SubTask{UnitID: u})
+		}
 	}
 	if r.Custody != nil {
 		c.Custody = &cases.Custody{Recipient: r.Custody.Recipient}
