@@ -144,6 +144,8 @@ func (p Personal) Empty() bool { return p == Personal{} }
 
 // EventCreated and EventChanged are the types of case events.
 const (
+	// EventReroute asks routing to try a case waiting in a team queue again (supervision sends it).
+	EventReroute = "case.reroute"
 	EventCreated = "case.created"
 	EventChanged = "case.changed"
 )

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -64,6 +65,8 @@ type caseItem struct {
 	GSI5SK   string    `json:"gsi5sk,omitempty"`
 	GSI6PK   string    `json:"gsi6pk,omitempty"`
 	GSI6SK   string    `json:"gsi6sk,omitempty"`
+	GSI7PK   string    `json:"gsi7pk,omitempty"`
+	GSI7SK   string    `json:"gsi7sk,omitempty"`
 }
 
 type sealed struct {
@@ -121,6 +124,9 @@ func (s *Cases) item(ctx context.Context, c cases.Case, pending bool) (map[strin
 	}
 	if c.State == cases.Assigned {
 		it.GSI6PK, it.GSI6SK = AssignedShard(c.ID), c.UpdatedAt.UTC().Format(time.RFC3339Nano)+"#"+c.ID
+	}
+	if c.Overflow != "" && (c.State == cases.Received || c.State == cases.Transferred) {
+		it.GSI7PK, it.GSI7SK = OverflowShard(c.ID), overflowSK(c)
 	}
 	if c.ClosedAt != nil && !c.Personal.Empty() {
 		at := c.ClosedAt.Add(s.Retention).UTC()
@@ -292,9 +298,10 @@ func (s *Cases) Overflow(ctx context.Context, c cases.Case, queue string, ev cas
 	defer cancel()
 	_, err = s.DB.TransactWriteItems(cctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{TableName: &s.Table, Key: caseKey(c.ID),
-			UpdateExpression:          aws.String("SET overflow = :q, version = :next"),
-			ConditionExpression:       aws.String("version = :v"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":q": str(queue), ":next": num(int64(c.Version + 1)), ":v": num(int64(c.Version))}}},
+			UpdateExpression:    aws.String("SET overflow = :q, version = :next, gsi7pk = :shard, gsi7sk = :order"),
+			ConditionExpression: aws.String("version = :v"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":q": str(queue), ":next": num(int64(c.Version + 1)), ":v": num(int64(c.Version)),
+				":shard": str(OverflowShard(c.ID)), ":order": str(overflowSK(c))}}},
 		{Put: &types.Put{TableName: &s.Table, Item: evItem, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
 	}})
 	var cancelled *types.TransactionCanceledException
@@ -469,47 +476,71 @@ func shardOf(id string) int {
 // OpenShard is the gsi5 partition of an open case.
 func OpenShard(id string) string { return "OPEN#" + strconv.Itoa(shardOf(id)) }
 
+// OverflowShard is the gsi7 partition of a case waiting in a team queue.
+func OverflowShard(id string) string { return "OVERFLOW#" + strconv.Itoa(shardOf(id)) }
+
+// overflowSK orders a team queue: priority cases (elderly, disabled, enterprise projects) first,
+// then the oldest.
+func overflowSK(c cases.Case) string {
+	rank := "1"
+	if c.Priority {
+		rank = "0"
+	}
+	return rank + "#" + c.CreatedAt.UTC().Format(time.RFC3339Nano) + "#" + c.ID
+}
+
 // AssignedShard is the gsi6 partition of an assigned case.
 func AssignedShard(id string) string { return "ASSIGNED#" + strconv.Itoa(shardOf(id)) }
 
 // Watch lists, shard by shard, the ids of cases whose index key (due time or assignment time) is
 // at or before until, at most limit. index is "gsi5" (open cases by due time) or "gsi6" (assigned
-// cases by assignment time).
+// cases by assignment time) or "gsi7" (cases waiting in a team queue, priority first).
 func (s *Cases) Watch(ctx context.Context, index string, until time.Time, limit int) ([]string, error) {
-	pkAttr, skAttr, prefix := "gsi5pk", "gsi5sk", "OPEN#"
-	if index == "gsi6" {
+	pkAttr, skAttr, prefix, bound := "gsi5pk", "gsi5sk", "OPEN#", until.UTC().Format(time.RFC3339Nano)+"~"
+	switch index {
+	case "gsi6":
 		pkAttr, skAttr, prefix = "gsi6pk", "gsi6sk", "ASSIGNED#"
+	case "gsi7":
+		// The team queues, priority first then oldest: every waiting case, whatever until says.
+		pkAttr, skAttr, prefix, bound = "gsi7pk", "gsi7sk", "OVERFLOW#", "2"
 	}
-	var ids []string
-	for shard := 0; shard < SupervisionShards && len(ids) < limit; shard++ {
+	type hit struct{ sk, id string }
+	var hits []hit
+	for shard := 0; shard < SupervisionShards; shard++ {
 		var start map[string]types.AttributeValue
-		for {
+		for n := 0; n < limit; {
 			cctx, cancel := context.WithTimeout(ctx, callTimeout)
 			out, err := s.DB.Query(cctx, &dynamodb.QueryInput{
 				TableName: &s.Table, IndexName: aws.String(index),
 				KeyConditionExpression:    aws.String("#pk = :p AND #sk <= :until"),
 				ExpressionAttributeNames:  map[string]string{"#pk": pkAttr, "#sk": skAttr},
-				ExpressionAttributeValues: map[string]types.AttributeValue{":p": str(prefix + strconv.Itoa(shard)), ":until": str(until.UTC().Format(time.RFC3339Nano) + "~")},
-				ExclusiveStartKey:         start, Limit: aws.Int32(int32(limit - len(ids))),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":p": str(prefix + strconv.Itoa(shard)), ":until": str(bound)},
+				ExclusiveStartKey:         start, Limit: aws.Int32(int32(limit - n)),
 			})
 			cancel()
 			if err != nil {
 				return nil, unavailable(err, "watch cases")
 			}
 			for _, item := range out.Items {
-				var it struct {
-					PK string `json:"pk"`
+				pk, ok1 := item["pk"].(*types.AttributeValueMemberS)
+				sk, ok2 := item[skAttr].(*types.AttributeValueMemberS)
+				if !ok1 || !ok2 {
+					return nil, errors.New("watch: index item without keys")
 				}
-				if err := unmarshal(item, &it); err != nil {
-					return nil, err
-				}
-				ids = append(ids, strings.TrimPrefix(it.PK, "CASE#"))
+				hits = append(hits, hit{sk.Value, strings.TrimPrefix(pk.Value, "CASE#")})
+				n++
 			}
-			if out.LastEvaluatedKey == nil || len(ids) >= limit {
+			if out.LastEvaluatedKey == nil {
 				break
 			}
 			start = out.LastEvaluatedKey
 		}
+	}
+	// Across shards in index order (earliest due, or priority then oldest), the first limit.
+	sort.Slice(hits, func(i, j int) bool { return hits[i].sk < hits[j].sk })
+	ids := make([]string, 0, min(len(hits), limit))
+	for _, h := range hits[:min(len(hits), limit)] {
+		ids = append(ids, h.id)
 	}
 	return ids, nil
 }

@@ -149,7 +149,7 @@ func (s *Helpers) Assign(ctx context.Context, c cases.Case, h routing.Helper, ev
 	defer cancel()
 	_, err = s.DB.TransactWriteItems(cctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{TableName: &s.CasesTable, Key: caseKey(c.ID),
-			UpdateExpression:         aws.String("SET #st = :assigned, assignee = :h, version = :next, updatedAt = :now, gsi2pk = :asg, gsi2sk = :asgsk, gsi6pk = :watch, gsi6sk = :asgsk, assignedAt = :now, eventPending = :yes REMOVE overflow"),
+			UpdateExpression:         aws.String("SET #st = :assigned, assignee = :h, version = :next, updatedAt = :now, gsi2pk = :asg, gsi2sk = :asgsk, gsi6pk = :watch, gsi6sk = :asgsk, assignedAt = :now, eventPending = :yes REMOVE overflow, gsi7pk, gsi7sk"),
 			ConditionExpression:      aws.String("version = :v AND (#st = :received OR #st = :transferred)"),
 			ExpressionAttributeNames: map[string]string{"#st": "state"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{

@@ -93,9 +93,6 @@ func New(cfg Config, db dynamo.API, sqs queue.API, now func() time.Time, log *sl
 	}
 }
 
-// EventReroute asks routing to try a waiting (overflowed) case again; supervision sends it.
-const EventReroute = "case.reroute"
-
 // Handle routes a batch of case events and reports the ones to redeliver.
 func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	log := logging.ForInvocation(ctx, h.Log)
@@ -143,7 +140,7 @@ func (h *Handler) Route(ctx context.Context, msg cases.Message) error {
 	if c.Version != msg.Version || (c.State != cases.Received && c.State != cases.Transferred) {
 		return nil // a newer change has its own event, or the case needs no helper
 	}
-	if c.Overflow != "" && msg.Type != EventReroute {
+	if c.Overflow != "" && msg.Type != cases.EventReroute {
 		return nil // waits in a team queue until supervision routes it again
 	}
 	need, err := h.need(ctx, c)

@@ -232,8 +232,7 @@ func TestReleaseGivesCapacityBackOnce(t *testing.T) {
 	if err != nil || bb.Overflow != "city" {
 		t.Fatalf("second case %+v %v", bb, err)
 	}
-	m := cases.MessageOf(agentrouting.EventReroute, bb)
-	m.Type = agentrouting.EventReroute
+	m := cases.MessageOf(cases.EventReroute, bb)
 	if err := f.h.Route(ctx, m); err != nil {
 		t.Fatal(err)
 	}

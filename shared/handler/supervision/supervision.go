@@ -1,7 +1,8 @@
 // Package supervision is the scheduled watch over cases (督办) so that none is forgotten: an
 // assigned case not accepted within the push timeout goes back to routing (the helper skipped
 // next time); an open case past its due time escalates step by step — team lead, unit
-// administrator, city — with a notice to each on the notifications queue. It is idempotent: a
+// administrator, city — with a notice to each on the notifications queue; cases waiting in a team
+// queue are offered to routing again, priority first. It is idempotent: a
 // second or late run finds the steps already taken.
 package supervision
 
@@ -95,6 +96,7 @@ type Result struct {
 	TimedOut  int `json:"timedOut"`
 	Escalated int `json:"escalated"`
 	Notices   int `json:"notices"`
+	Rerouted  int `json:"rerouted"`
 }
 
 // Handle runs one round. The scheduler's payload carries nothing the job needs.
@@ -108,6 +110,10 @@ func (h *Handler) Handle(ctx context.Context, _ map[string]any) (Result, error) 
 	}
 	if err := h.overdue(ctx, now, &res); err != nil {
 		log.Error("overdue supervision failed; the next run retries", "error", err.Error())
+		return res, err
+	}
+	if err := h.queued(ctx, &res); err != nil {
+		log.Error("rerouting queued cases failed; the next run retries", "error", err.Error())
 		return res, err
 	}
 	log.Info("supervision round", "timedOut", res.TimedOut, "escalated", res.Escalated, "notices", res.Notices)
@@ -183,6 +189,30 @@ func (h *Handler) overdue(ctx context.Context, now time.Time, res *Result) error
 			}
 			res.Notices++
 		}
+	}
+	return nil
+}
+
+// queued asks routing to try again every case waiting in a team queue (flagged overflow), priority
+// cases first: helpers may have come on duty or freed capacity since.
+func (h *Handler) queued(ctx context.Context, res *Result) error {
+	ids, err := h.Cases.Watch(ctx, "gsi7", time.Time{}, batch)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		c, err := h.Cases.Peek(ctx, id)
+		if err != nil {
+			return err
+		}
+		if c.Overflow == "" || (c.State != cases.Received && c.State != cases.Transferred) {
+			continue
+		}
+		m := cases.MessageOf(cases.EventReroute, c)
+		if err := h.Events.Send(ctx, m); err != nil {
+			return err
+		}
+		res.Rerouted++
 	}
 	return nil
 }

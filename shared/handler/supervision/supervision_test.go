@@ -141,3 +141,44 @@ func containsAny(s string, subs ...string) bool {
 	}
 	return false
 }
+
+func TestQueuedCasesAreReroutedPriorityFirst(t *testing.T) {
+	env := stacktest.Provision(t)
+	db := testenv.DynamoDB(t)
+	master := make([]byte, 32)
+	if _, err := rand.Read(master); err != nil {
+		t.Fatal(err)
+	}
+	store := &dynamo.Cases{DB: db, Table: env.Table(t, "CasesTable"), PII: &pii.Protector{Keys: pii.LocalKeys{Master: master}, HashKey: []byte("k")}}
+	now := time.Date(2026, 11, 27, 10, 0, 0, 0, calendar.Shanghai)
+	var ids []string
+	for i, priority := range []bool{false, false, true, false} {
+		at := now.Add(time.Duration(i) * time.Minute)
+		c := cases.Case{ID: uuid.NewString(), Version: 1, State: cases.Received, Mode: cases.Immediate, Channel: cases.Hall,
+			Kind: cases.Person, Matters: []string{"SW-006"}, District: "zichuan", ReceivingLvl: "district", Priority: priority,
+			CreatedAt: at, UpdatedAt: at, DueAt: at.Add(72 * time.Hour)}
+		if err := store.Create(ctx, c, cases.Event{Seq: 1, At: at, To: cases.Received}); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Overflow(ctx, c, "city", cases.Event{Seq: 2, At: at, To: cases.Received}); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	dir := &dynamo.Directory{DB: db, Table: env.Table(t, "DirectoryTable")}
+	events := &collector{}
+	h := supervision.New(supervision.Config{CasesTable: store.Table, DirectoryTable: dir.Table, AcceptTimeout: 30 * time.Minute},
+		db, nil, func() time.Time { return now }, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	h.Events, h.Notices = events, &collector{}
+	res, err := h.Handle(ctx, nil)
+	if err != nil || res.Rerouted != 4 {
+		t.Fatalf("run %+v %v", res, err)
+	}
+	want := []string{ids[2], ids[0], ids[1], ids[3]} // the priority case first, then the oldest
+	for i, raw := range events.sent {
+		var m cases.Message
+		if err := json.Unmarshal([]byte(raw), &m); err != nil || m.CaseID != want[i] || m.Type != cases.EventReroute {
+			t.Errorf("reroute %d: %s", i, raw)
+		}
+	}
+}
