@@ -96,7 +96,7 @@ func TestCaseIntakeAndLifecycle(t *testing.T) {
 		t.Errorf("tracking number %s", c.TrackingNo)
 	}
 	// RS-004 is a community matter received at 淄川区's district hall: a transfer to supervise.
-	if c.Mode != "transfer" || c.HallID != "zc-center" || c.State != "received" || c.Masked || c.Personal.IDNumber != aliceID || !c.DueAt.After(time.Now()) {
+	if c.Mode != "transfer" || c.HallID != "zc-center" || !strings.Contains(answers[0], `"supervisedBy":"zc-center"`) || c.State != "received" || c.Masked || c.Personal.IDNumber != aliceID || !c.DueAt.After(time.Now()) {
 		t.Errorf("created %+v", c)
 	}
 	if status, answer := s.do(t, "POST", "/v1/cases", with(aliceH, "Idempotency-Key", key), caseBody(`"RS-005"`, "")); status != 409 || !strings.Contains(answer, "idempotency_key_reused") {

@@ -96,11 +96,13 @@ type Case struct {
 	ReceivingLvl string                    `json:"receivingLevel"`
 	HallID       string                    `json:"hallId,omitempty"` // the receiving hall
 	Units        []string                  `json:"units"`            // responsible units
-	Custody      *Custody                  `json:"custody,omitempty"`
-	Priority     bool                      `json:"priority,omitempty"` // elderly or disabled requester, enterprise project
-	Assignee     string                    `json:"assignee,omitempty"`
-	Overflow     string                    `json:"overflow,omitempty"` // the team queue a case waits in when no helper was free (flagged)
-	Declined     []string                  `json:"declined,omitempty"` // helpers who declined it or let it time out: not routed to again
+	// SupervisedBy is the hall that transferred the case (转办督办) and supervises it to its due time.
+	SupervisedBy string   `json:"supervisedBy,omitempty"`
+	Custody      *Custody `json:"custody,omitempty"`
+	Priority     bool     `json:"priority,omitempty"` // elderly or disabled requester, enterprise project
+	Assignee     string   `json:"assignee,omitempty"`
+	Overflow     string   `json:"overflow,omitempty"` // the team queue a case waits in when no helper was free (flagged)
+	Declined     []string `json:"declined,omitempty"` // helpers who declined it or let it time out: not routed to again
 	// SubTasks are the parallel parts of a joint case (联合代办), one per participating unit; the
 	// case completes only when all are done, so the certificates are issued together (多证联发).
 	SubTasks []SubTask `json:"subTasks,omitempty"`

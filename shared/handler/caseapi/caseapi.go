@@ -263,6 +263,9 @@ func (h *Handler) create(ctx context.Context, p auth.Principal, r cases.Request,
 	} else {
 		c.FiledBy = p.Subject
 	}
+	if plan.Mode == cases.Transfer {
+		c.SupervisedBy = hall.ID
+	}
 	if plan.Mode == cases.Joint {
 		for _, u := range plan.Units {
 			c.SubTasks = append(c.SubTasks, cases.SubTask{UnitID: u})

@@ -83,6 +83,7 @@ type Notice struct {
 	Level              int       `json:"level"`
 	Recipient          string    `json:"recipient"` // team_lead, unit_admin, city_admin
 	HallID             string    `json:"hallId"`
+	SupervisedBy       string    `json:"supervisedBy,omitempty"` // the hall that transferred the case
 	Units              []string  `json:"units"`
 	Assignee           string    `json:"assignee,omitempty"`
 	DueAt              time.Time `json:"dueAt"`
@@ -179,7 +180,7 @@ func (h *Handler) overdue(ctx context.Context, now time.Time, res *Result) error
 		}
 		if c.NoticePending > 0 {
 			n := Notice{Type: "case.overdue", CaseID: c.ID, TrackingNo: c.TrackingNo, Level: c.NoticePending,
-				Recipient: recipients[c.NoticePending], HallID: c.HallID, Units: c.Units, Assignee: c.Assignee,
+				Recipient: recipients[c.NoticePending], HallID: c.HallID, SupervisedBy: c.SupervisedBy, Units: c.Units, Assignee: c.Assignee,
 				DueAt: c.DueAt, OverdueWorkingDays: days}
 			if err := h.Notices.Send(ctx, n); err != nil {
 				return err // the notice stays pending: the next run sends it
