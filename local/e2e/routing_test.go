@@ -37,6 +37,15 @@ func TestCasesAreRoutedToHelpers(t *testing.T) {
 	if status, answer := s.do(t, "PUT", "/v1/helpers/helper-grid-7", city, profile); status != 200 {
 		t.Fatalf("register helper: %d %s", status, answer)
 	}
+	if status, answer := s.do(t, "PUT", "/v1/teams/community/zichuan/rule", city, `{"rule":"longest-idle"}`); status != 200 {
+		t.Errorf("team rule: %d %s", status, answer)
+	}
+	if status, _ := s.do(t, "PUT", "/v1/teams/community/zichuan/rule", otherUnit, `{"rule":"longest-idle"}`); status != 403 {
+		t.Errorf("a unit administrator set a team rule: %d", status)
+	}
+	if status, answer := s.do(t, "PUT", "/v1/teams/community/zichuan/rule", city, `{"rule":"random"}`); status != 400 || !strings.Contains(answer, `"field":"rule"`) {
+		t.Errorf("unknown rule: %d %s", status, answer)
+	}
 	helperH := with(s.token(t, map[string]any{"sub": "helper-grid-7", "role": "helper", "unit": "zc-slsq"}), "Content-Type", "application/json")
 	colleague := with(s.token(t, map[string]any{"sub": "helper-grid-8", "role": "helper", "unit": "zc-slsq"}), "Content-Type", "application/json")
 	if status, _ := s.do(t, "PUT", "/v1/helpers/helper-grid-7/status", colleague, `{"status":"on_duty"}`); status != 404 {

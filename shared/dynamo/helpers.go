@@ -231,3 +231,28 @@ func (s *Helpers) Release(ctx context.Context, caseID string) (bool, error) {
 	}
 	return true, nil
 }
+
+// TeamRule returns the choice rule a team set (LeastLoaded when it set none).
+func (s *Helpers) TeamRule(ctx context.Context, level directory.Level, district string) (routing.Rule, error) {
+	var cfg struct {
+		Rule routing.Rule `json:"rule"`
+	}
+	err := getItem(ctx, s.DB, s.Table, key(teamKey(level, district), "RULE"), "team rule", &cfg)
+	if errNotFound(err) || (err == nil && !cfg.Rule.Valid()) {
+		return routing.LeastLoaded, nil
+	}
+	return cfg.Rule, err
+}
+
+// SetTeamRule stores a team's choice rule.
+func (s *Helpers) SetTeamRule(ctx context.Context, level directory.Level, district string, rule routing.Rule) error {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: map[string]types.AttributeValue{
+		"pk": str(teamKey(level, district)), "sk": str("RULE"), "rule": str(string(rule)),
+	}})
+	if err != nil {
+		return unavailable(err, "set team rule")
+	}
+	return nil
+}

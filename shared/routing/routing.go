@@ -152,18 +152,39 @@ func Candidates(hs []Helper, n Need, at time.Time, cal *calendar.Calendar) []*He
 	return out
 }
 
-// Rank orders candidates in place by the rule: least active relative to capacity, then idle
-// longest, then by id (stable). The first is the choice; the rest are fall-backs when its capacity
-// was taken meanwhile.
-func Rank(cs []*Helper) []*Helper {
+// Rule is how a team chooses among its candidates; each team may set its own.
+type Rule string
+
+// The choice rules.
+const (
+	// LeastLoaded (the default): least active relative to capacity, then idle longest, then id.
+	LeastLoaded Rule = "least-loaded"
+	// LongestIdle: the one idle longest, then least loaded, then id — spreads cases evenly in
+	// time across a team of equal helpers.
+	LongestIdle Rule = "longest-idle"
+)
+
+// Valid reports whether r is a known rule.
+func (r Rule) Valid() bool { return r == LeastLoaded || r == LongestIdle }
+
+// Rank orders candidates in place by the rule (LeastLoaded when empty). The first is the choice;
+// the rest are fall-backs when its capacity was taken meanwhile.
+func Rank(cs []*Helper, rule Rule) []*Helper {
+	load := func(a, b *Helper) int { // compares a.Active/a.Capacity with b's, without division
+		return a.Active*b.Capacity - b.Active*a.Capacity
+	}
+	idle := func(a, b *Helper) int { return a.LastAt.Compare(b.LastAt) }
+	first, second := load, idle
+	if rule == LongestIdle {
+		first, second = idle, load
+	}
 	sort.Slice(cs, func(i, j int) bool {
 		a, b := cs[i], cs[j]
-		// a.Active/a.Capacity < b.Active/b.Capacity, without division.
-		if l, r := a.Active*b.Capacity, b.Active*a.Capacity; l != r {
-			return l < r
+		if c := first(a, b); c != 0 {
+			return c < 0
 		}
-		if !a.LastAt.Equal(b.LastAt) {
-			return a.LastAt.Before(b.LastAt)
+		if c := second(a, b); c != 0 {
+			return c < 0
 		}
 		return a.ID < b.ID
 	})

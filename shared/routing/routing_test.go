@@ -126,7 +126,7 @@ func TestRankProperties(t *testing.T) {
 				t.Fatalf("round %d: candidate %+v", round, h)
 			}
 		}
-		ranked := Rank(cands)
+		ranked := Rank(cands, LeastLoaded)
 		for i := 1; i < len(ranked); i++ {
 			a, b := ranked[i-1], ranked[i]
 			la, lb := float64(a.Active)/float64(a.Capacity), float64(b.Active)/float64(b.Capacity)
@@ -171,8 +171,23 @@ func BenchmarkRouteDecision5000Helpers(b *testing.B) {
 	need := Need{Level: directory.District, District: "zichuan", Matters: []Matter{{"SW-001", "tax"}, {"SCJG-005", "enterprise"}}}
 	b.ReportAllocs()
 	for b.Loop() {
-		if len(Rank(Candidates(team, need, now, c))) == 0 {
+		if len(Rank(Candidates(team, need, now, c), LeastLoaded)) == 0 {
 			b.Fatal("no candidate")
 		}
+	}
+}
+
+func TestLongestIdleRule(t *testing.T) {
+	now := time.Date(2026, 11, 27, 10, 0, 0, 0, calendar.Shanghai)
+	busyButIdle := &Helper{ID: "a", Capacity: 5, Active: 4, LastAt: now.Add(-3 * time.Hour)}
+	freeButRecent := &Helper{ID: "b", Capacity: 5, Active: 0, LastAt: now.Add(-time.Minute)}
+	if got := Rank([]*Helper{busyButIdle, freeButRecent}, LeastLoaded)[0].ID; got != "b" {
+		t.Errorf("least-loaded chose %s", got)
+	}
+	if got := Rank([]*Helper{freeButRecent, busyButIdle}, LongestIdle)[0].ID; got != "a" {
+		t.Errorf("longest-idle chose %s", got)
+	}
+	if Rule("random").Valid() || !LongestIdle.Valid() {
+		t.Error("rule validity")
 	}
 }

@@ -52,6 +52,7 @@ type Helpers interface {
 	Assign(ctx context.Context, c cases.Case, h routing.Helper, ev cases.Event, now time.Time) error
 	Release(ctx context.Context, caseID string) (bool, error)
 	CountCaseEvent(ctx context.Context, m cases.Message) error
+	TeamRule(ctx context.Context, level directory.Level, district string) (routing.Rule, error)
 }
 
 // Catalogue finds matters.
@@ -163,7 +164,11 @@ func (h *Handler) Route(ctx context.Context, msg cases.Message) error {
 		cands = slices.DeleteFunc(cands, func(h *routing.Helper) bool {
 			return slices.Contains(c.Declined, h.ID) || (c.Mode == cases.Joint && !h.Lead)
 		})
-		for _, helper := range routing.Rank(cands) {
+		rule, err := h.Helpers.TeamRule(ctx, level, district)
+		if err != nil {
+			return err
+		}
+		for _, helper := range routing.Rank(cands, rule) {
 			ev := cases.Event{Seq: c.Version + 1, At: now, Actor: "routing", Role: "system", From: c.State, To: cases.Assigned,
 				Detail: fmt.Sprintf("assignee %s (%s team, %s)", helper.ID, level, district)}
 			switch err := h.Helpers.Assign(ctx, c, *helper, ev, now); {

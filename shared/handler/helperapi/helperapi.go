@@ -29,6 +29,7 @@ type Helpers interface {
 	Put(ctx context.Context, h routing.Helper) error
 	SetStatus(ctx context.Context, id string, st routing.Status) error
 	Figures(ctx context.Context, helperID string, m calendar.Month) (dynamo.HelperFigures, error)
+	SetTeamRule(ctx context.Context, level directory.Level, district string, rule routing.Rule) error
 }
 
 // Handler serves the helper routes.
@@ -48,7 +49,47 @@ func (h *Handler) Routes(log *slog.Logger) *httpapi.Router {
 	r.Handle("PUT /v1/helpers/{id}", h.Put)
 	r.Handle("PUT /v1/helpers/{id}/status", h.SetStatus)
 	r.Handle("GET /v1/helpers/{id}/figures", h.Figures)
+	r.Handle("PUT /v1/teams/{level}/{district}/rule", h.SetTeamRule)
 	return r
+}
+
+// TeamRuleRequest is the body of PUT /v1/teams/{level}/{district}/rule.
+type TeamRuleRequest struct {
+	Rule routing.Rule `json:"rule"`
+}
+
+// SetTeamRule answers PUT /v1/teams/{level}/{district}/rule: how the team chooses among its
+// candidates. The city administration sets any team's rule.
+func (h *Handler) SetTeamRule(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, err := httpapi.Principal(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if p.Role != auth.CityAdmin {
+		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "only the city administration sets team rules")
+	}
+	level, district := directory.Level(req.PathParameters["level"]), req.PathParameters["district"]
+	if !level.Valid() {
+		return httpapi.Response{}, apperr.InvalidField("level", "must be city, district, town or community")
+	}
+	if directory.Districts[district] == "" {
+		return httpapi.Response{}, apperr.InvalidField("district", "is not a district of the city")
+	}
+	body, err := httpapi.Body(req, 1<<10)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	var in TeamRuleRequest
+	if err := httpapi.DecodeJSON(req, body, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if !in.Rule.Valid() {
+		return httpapi.Response{}, apperr.InvalidField("rule", "must be %s or %s", routing.LeastLoaded, routing.LongestIdle)
+	}
+	if err := h.Helpers.SetTeamRule(ctx, level, district, in.Rule); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, in), nil
 }
 
 // Figures answers GET /v1/helpers/{id}/figures?month=YYYY-MM (default this month): cases
