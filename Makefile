@@ -76,8 +76,8 @@ test: deps build-local
 .PHONY: bench
 bench: deps build-local
 	@$(TEST_SERVERS) local/servers.sh start
-	@trap '$(TEST_SERVERS) local/servers.sh stop' EXIT; \
-	$(GO) test -run '^$$' -bench . -benchmem ./shared/... | grep -E '^(Benchmark|goos|goarch|cpu)' > $(LOCAL)/micro.txt; \
+	@trap '$(TEST_SERVERS) local/servers.sh stop' EXIT; set -o pipefail; \
+	$(GO) test -run '^$$' -bench . -benchmem ./shared/... | grep -E '^(Benchmark|goos|goarch|cpu|pkg)' > $(LOCAL)/micro.txt; \
 	env $$($(TEST_SERVERS) local/servers.sh env) $(GO) run ./local/cmd/banban-bench -out docs/benchmarks.md -micro $(LOCAL)/micro.txt
 
 .PHONY: lint

@@ -1,15 +1,17 @@
 // Command banban-bench measures banban on the offline local stack and writes docs/benchmarks.md.
 // Every figure is a ratio against a baseline measured in the same run on the same machine (these
 // machines are shared and noisy), with the absolute numbers beside it. Run it through `make bench`,
-// which builds the functions and starts the local servers.
+// which builds the functions, starts the local servers and runs the micro-benchmarks first.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -18,29 +20,38 @@ import (
 )
 
 type options struct {
-	out         string
-	root        string
-	dynamo, sqs string
-	microFile   string
-	coldRuns    int
-	ratings     int
-	clients     int
-	concurrency int
-	cases       int
-	pollers     int
+	out          string
+	root         string
+	dynamo, sqs  string
+	microFile    string
+	coldRuns     int
+	warm         int
+	coldBudget   time.Duration
+	ratings      int
+	clients      int
+	concurrency  int
+	pollers      int
+	cases        int
+	phaseTimeout time.Duration
 }
 
 func main() {
 	var o options
 	flag.StringVar(&o.out, "out", "docs/benchmarks.md", "report file")
 	flag.StringVar(&o.microFile, "micro", "", "output of `go test -bench` to include")
-	flag.IntVar(&o.coldRuns, "cold-runs", 9, "fresh processes per function for the cold-start figures")
-	flag.IntVar(&o.ratings, "ratings", 2000, "ratings per throughput run")
-	flag.IntVar(&o.clients, "clients", 8, "concurrent kiosk clients")
-	flag.IntVar(&o.concurrency, "concurrency", 4, "RIE processes per function")
+	flag.IntVar(&o.coldRuns, "cold-runs", 15, "fresh processes per function for the cold-start figures")
+	flag.IntVar(&o.warm, "warm", 3, "warm invocations after each cold one")
+	flag.DurationVar(&o.coldBudget, "cold-budget", 90*time.Second, "stop starting cold-start rounds after this long")
+	flag.IntVar(&o.ratings, "ratings", 3000, "ratings per throughput run")
+	flag.IntVar(&o.clients, "clients", 8, "concurrent kiosk clients (and baseline clients)")
+	flag.IntVar(&o.concurrency, "concurrency", 0, "RIE processes per function of the stack (0: as many as clients, so no request waits for a process)")
+	flag.IntVar(&o.pollers, "pollers", 4, "evaluation-ingest processes and poll loops")
 	flag.IntVar(&o.cases, "cases", 200, "cases posted for the intake latency")
-	flag.IntVar(&o.pollers, "pollers", 4, "poll loops feeding evaluation-ingest")
+	flag.DurationVar(&o.phaseTimeout, "phase-timeout", 3*time.Minute, "deadline of each measured phase")
 	flag.Parse()
+	if o.concurrency <= 0 {
+		o.concurrency = o.clients
+	}
 	o.dynamo, o.sqs = os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"), os.Getenv("AWS_ENDPOINT_URL_SQS")
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -52,30 +63,34 @@ func main() {
 
 func run(ctx context.Context, o options) error {
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if o.dynamo == "" || o.sqs == "" {
+		return errors.New("AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_SQS must name the local servers (run through `make bench`)")
+	}
 	root, err := os.Getwd()
 	if err != nil {
 		return fmt.Errorf("getwd: %w", err)
 	}
 	o.root = root
 	var r report
-	r.header = fmt.Sprintf("Measured %s on %d cores (%s, %s) with `make bench`.", time.Now().Format("2006-01-02 15:04 MST"),
-		runtime.NumCPU(), runtime.Version(), runtime.GOARCH)
-	fmt.Fprintln(os.Stderr, "cold starts…")
-	if err := coldStarts(ctx, o, &r); err != nil {
-		return fmt.Errorf("cold starts: %w", err)
+	if r.header, err = header(ctx); err != nil {
+		return err
 	}
-	fmt.Fprintln(os.Stderr, "rating path…")
-	if err := ratingPath(ctx, o, &r); err != nil {
-		return fmt.Errorf("rating path: %w", err)
-	}
-	fmt.Fprintln(os.Stderr, "case intake…")
-	if err := caseIntake(ctx, o, &r); err != nil {
-		return fmt.Errorf("case intake: %w", err)
+	steps := []struct {
+		name string
+		run  func(context.Context, options, *report) error
+	}{{"cold starts", coldStarts}, {"rating path", ratingPath}, {"case intake", caseIntake}}
+	for _, st := range steps {
+		start := time.Now()
+		fmt.Fprintf(os.Stderr, "banban-bench: %s…\n", st.name)
+		if err := st.run(ctx, o, &r); err != nil {
+			return fmt.Errorf("%s: %w", st.name, err)
+		}
+		fmt.Fprintf(os.Stderr, "banban-bench: %s done in %s\n", st.name, time.Since(start).Round(time.Second))
 	}
 	if o.microFile != "" {
 		raw, err := os.ReadFile(o.microFile)
 		if err != nil {
-			return fmt.Errorf("micro benchmarks: %w", err)
+			return fmt.Errorf("micro-benchmarks: %w", err)
 		}
 		r.micro = strings.TrimSpace(string(raw))
 	}
@@ -84,4 +99,18 @@ func run(ctx context.Context, o options) error {
 		out = filepath.Join(root, out)
 	}
 	return r.write(out)
+}
+
+// header says when, where and how the figures were measured.
+func header(ctx context.Context) (string, error) {
+	goVersion, err := exec.CommandContext(ctx, "go", "version").Output()
+	if err != nil {
+		return "", fmt.Errorf("go version: %w", err)
+	}
+	nproc, err := exec.CommandContext(ctx, "nproc").Output()
+	if err != nil {
+		return "", fmt.Errorf("nproc: %w", err)
+	}
+	return fmt.Sprintf("Command: `make bench` (which runs `go run ./local/cmd/banban-bench -out docs/benchmarks.md -micro .local/micro.txt` against DynamoDB Local and the SQS server it starts).  \nDate: %s.  \nMachine: `nproc` = %s, `%s`, GOMAXPROCS %d.",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), strings.TrimSpace(string(nproc)), strings.TrimSpace(string(goVersion)), runtime.GOMAXPROCS(0)), nil
 }

@@ -28,7 +28,7 @@ func (r *report) write(path string) error {
 		own[s.title] = true
 	}
 	var b strings.Builder
-	b.WriteString("# Benchmarks\n\n" + r.header + "\n\nEvery goal is a ratio against a baseline measured in the same run, because these machines are shared and noisy; absolute figures are given beside it. Nothing here is asserted in tests.\n")
+	b.WriteString("# Benchmarks\n\n" + r.header + "\n\nEvery goal is a ratio against a baseline measured in the same run, because these machines are shared and noisy; absolute figures are given beside it. Nothing here is asserted in tests. Goals not met are reported with the measured figure and what limits it.\n")
 	for _, s := range r.sections {
 		fmt.Fprintf(&b, "\n## %s\n\n%s\n", s.title, strings.TrimSpace(s.body))
 	}
@@ -66,6 +66,19 @@ func quantile(d []time.Duration, q float64) time.Duration {
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	i := int(math.Ceil(q*float64(len(s)))) - 1
 	return s[max(i, 0)]
+}
+
+// median of values (the mean of the middle two for an even count).
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -206,17 +207,14 @@ func (in *ingest) close() {
 }
 
 // freeAddr picks a free loopback address for the gateway (the issuer and the WeChat stand-in
-// live there, so it is chosen before the stack starts).
+// live there, so it is chosen before the stack starts), from the stack's own pool of ports so no
+// RIE process is handed it too.
 func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := stack.FreePort()
 	if err != nil {
 		return "", fmt.Errorf("gateway port: %w", err)
 	}
-	addr := ln.Addr().String()
-	if err := ln.Close(); err != nil {
-		return "", fmt.Errorf("gateway port: %w", err)
-	}
-	return addr, nil
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), nil
 }
 
 // benchParams are the parameter values of a benchmark stage: a stage of its own, and the local
