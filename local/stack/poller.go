@@ -108,9 +108,22 @@ func (p *Poller) loop(ctx context.Context) {
 // gather receives up to BatchSize messages: one long poll, then, within the batching window,
 // more receives until the batch is full or the window closes.
 func (p *Poller) gather(ctx context.Context) ([]sqstypes.Message, error) {
-	msgs, err := p.receive(ctx, p.cfg.BatchSize, p.cfg.Wait)
-	if err != nil || len(msgs) == 0 || p.cfg.BatchWindow <= 0 {
+	// The long poll asks for one message: the local SQS server holds a long poll until it can fill
+	// MaxNumberOfMessages or the wait ends (measured: a lone message waited the full second),
+	// where SQS answers as soon as there is any. What else is there is taken without waiting.
+	msgs, err := p.receive(ctx, 1, p.cfg.Wait)
+	if err != nil || len(msgs) == 0 {
 		return msgs, err
+	}
+	if p.cfg.BatchSize > 1 {
+		more, err := p.receive(ctx, p.cfg.BatchSize-1, 0)
+		if err != nil {
+			p.log.Debug("receive after the long poll", "err", err)
+		}
+		msgs = append(msgs, more...)
+	}
+	if p.cfg.BatchWindow <= 0 {
+		return msgs, nil
 	}
 	// Like Lambda, keep gathering until the batch is full or the window closes. WaitTimeSeconds
 	// has a one-second granularity, so the last part of the window polls without waiting.

@@ -78,7 +78,7 @@ func run(ctx context.Context, o options) error {
 	steps := []struct {
 		name string
 		run  func(context.Context, options, *report) error
-	}{{"cold starts", coldStarts}, {"rating path", ratingPath}, {"case intake", caseIntake}}
+	}{{"cold starts", coldStarts}, {"rating path", ratingPath}, {"case intake", caseIntake}, {"case routing", routingPath}}
 	for _, st := range steps {
 		start := time.Now()
 		fmt.Fprintf(os.Stderr, "banban-bench: %s…\n", st.name)
