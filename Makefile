@@ -11,7 +11,9 @@ GOFLAGS_LAMBDA := -trimpath -tags lambda.norpc -ldflags='-s -w' -buildvcs=false
 # Function logical ids in template.yaml and their folders under functions/.
 FUNCTIONS := EvaluationApiFunction:evaluation-api \
              EvaluationIngestFunction:evaluation-ingest \
-             EvaluationStaffFunction:evaluation-staff
+             EvaluationStaffFunction:evaluation-staff \
+             OpenGovFunction:open-gov \
+             FaqSearchFunction:faq-search
 
 fn_id   = $(word 1,$(subst :, ,$(1)))
 fn_dir  = $(word 2,$(subst :, ,$(1)))

@@ -135,3 +135,17 @@ func checkAll[T any](items []T, id func(T) string, check func(T) []Problem) erro
 	}
 	return duplicates(items, id)
 }
+
+// CheckSet checks a whole set of any kind ([]Guide, []QA or []Place) and returns its kind and
+// size; stores call it before publishing, whatever the records came from.
+func CheckSet(records any) (Kind, int, error) {
+	switch v := records.(type) {
+	case []Guide:
+		return KindGuides, len(v), CheckGuides(v)
+	case []QA:
+		return KindFAQ, len(v), CheckFAQ(v)
+	case []Place:
+		return KindPlaces, len(v), CheckPlaces(v)
+	}
+	return "", 0, fmt.Errorf("not a data set: %T", records)
+}
