@@ -37,6 +37,7 @@ type system struct {
 	directory *dynamo.Directory
 	kiosks    *dynamo.Kiosks
 	ratings   *dynamo.Ratings
+	sets      *dynamo.DataSets
 }
 
 // start runs banban on a stage of its own; options adjust the stack's configuration.
@@ -93,12 +94,16 @@ func start(t *testing.T, options ...func(*stack.Config)) *system {
 		directory: &dynamo.Directory{DB: db, Table: st.Resources.Tables["DirectoryTable"]},
 		kiosks:    &dynamo.Kiosks{DB: db, Table: st.Resources.Tables["KiosksTable"]},
 		ratings:   &dynamo.Ratings{DB: db, Table: st.Resources.Tables["RatingsTable"], Now: time.Now},
+		sets:      &dynamo.DataSets{DB: db, Table: st.Resources.Tables["OpenGovTable"], Now: time.Now},
 	}
 	d, err := demo.ReadDirectory(root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := s.directory.Load(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.LoadOpenGov(context.Background(), root, s.sets); err != nil {
 		t.Fatal(err)
 	}
 	return s
