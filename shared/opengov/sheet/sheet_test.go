@@ -125,10 +125,10 @@ func TestRowErrorsNameRowAndColumn(t *testing.T) {
 		t.Fatalf("want row errors, got %v", err)
 	}
 	want := map[string]bool{
-		"3/纬度": true,   // swapped coordinates: not in Zibo
-		"4/编号": true,   // the id of row 2 again
+		"3/纬度":   true, // swapped coordinates: not in Zibo
+		"4/编号":   true, // the id of row 2 again
 		"5/停靠时刻": true, // weekday 8
-		"6/类型": true, "6/纬度": true, "6/坐标系": true,
+		"6/类型":   true, "6/纬度": true, "6/坐标系": true,
 	}
 	got := map[string]bool{}
 	for _, e := range inv.Errors {
