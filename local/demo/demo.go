@@ -16,6 +16,7 @@ import (
 	"banban/shared/dynamo"
 	"banban/shared/kiosk"
 	"banban/shared/opengov"
+	"banban/shared/opengov/faqindex"
 )
 
 // DirectoryFile is the demo directory, relative to the repository root.
@@ -147,10 +148,26 @@ func LoadOpenGov(ctx context.Context, root string, sets *dynamo.DataSets) (map[o
 		if err != nil {
 			return nil, fmt.Errorf("demo %s: %w", k, err)
 		}
-		if _, err := sets.Publish(ctx, recs); err != nil {
+		if _, err := Publish(ctx, sets, recs); err != nil {
 			return nil, fmt.Errorf("publish demo %s: %w", k, err)
 		}
 		sizes[k] = n
 	}
 	return sizes, nil
+}
+
+// Publish publishes a checked data set as its new version; a Q&A set goes with its search index,
+// built here once so that the search function only has to open it at cold start.
+func Publish(ctx context.Context, sets *dynamo.DataSets, records any) (string, error) {
+	var artifact []byte
+	if qs, ok := records.([]opengov.QA); ok {
+		if err := opengov.CheckFAQ(qs); err != nil {
+			return "", err
+		}
+		var err error
+		if artifact, err = faqindex.Pack(qs); err != nil {
+			return "", err
+		}
+	}
+	return sets.Publish(ctx, records, artifact)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"banban/local/demo"
 	"banban/shared/handler/faqsearch"
 	"banban/shared/handler/opengovapi"
 	"banban/shared/opengov"
@@ -81,7 +82,7 @@ func TestOpenGovernmentWithoutLogin(t *testing.T) {
 	// An office publishes a new Q&A set; a function starting cold serves it.
 	qs := []opengov.QA{{ID: "qa-new", Question: "城市服务地图有哪些类型的点位？", Answer: "共18类服务点位。", Category: "城市服务地图"}}
 	fresh := start(t)
-	if _, err := fresh.sets.Publish(t.Context(), qs); err != nil {
+	if _, err := demo.Publish(t.Context(), fresh.sets, qs); err != nil {
 		t.Fatal(err)
 	}
 	fresh.getJSON(t, "/v1/faq/search?q="+url.QueryEscape("服务地图点位类型"), &sr)

@@ -14,6 +14,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -30,6 +31,8 @@ import (
 //	pk SET#<kind>            sk CURRENT         the version readers use, its chunk count and size
 //	pk SET#<kind>#<version>  sk CHUNK#<nnnn>    the gzip'd JSON array, cut into chunks under the
 //	                                            400 KB item limit
+//	pk SET#<kind>#<version>  sk INDEX#<nnnn>    an artifact built from the records (the packed
+//	                                            Q&A search index), in chunks too
 //
 // A publish writes every chunk of a new version first and then flips the pointer in one
 // conditional put, so a reader sees the old set or the new one, never a mix or a half. The
@@ -57,6 +60,8 @@ type pointerItem struct {
 	Version     string    `json:"version"`
 	Chunks      int       `json:"chunks"`
 	Bytes       int       `json:"bytes"`
+	IndexChunks int       `json:"indexChunks,omitempty"`
+	IndexBytes  int       `json:"indexBytes,omitempty"`
 	Records     int       `json:"records"`
 	PublishedAt time.Time `json:"publishedAt"`
 }
@@ -64,11 +69,23 @@ type pointerItem struct {
 func setPK(k opengov.Kind) string                     { return "SET#" + string(k) }
 func versionPK(k opengov.Kind, version string) string { return "SET#" + string(k) + "#" + version }
 func chunkSK(i int) string                            { return fmt.Sprintf("CHUNK#%04d", i) }
+func indexSK(i int) string                            { return fmt.Sprintf("INDEX#%04d", i) }
 
-// Publish checks records ([]opengov.Guide, []opengov.QA or []opengov.Place), stores them as a new
-// version of their set and makes it current. It fails with a Conflict when another publish of the
-// same set finished in between; then nothing changed.
-func (s *DataSets) Publish(ctx context.Context, records any) (string, error) {
+// chunks cuts data into items of at most chunkBytes under pk, sort keys from sk.
+func chunks(pk string, data []byte, sk func(int) string) []map[string]types.AttributeValue {
+	var items []map[string]types.AttributeValue
+	for i := 0; i*chunkBytes < len(data) || i == 0; i++ {
+		part := data[i*chunkBytes : min((i+1)*chunkBytes, len(data))]
+		items = append(items, map[string]types.AttributeValue{"pk": str(pk), "sk": str(sk(i)), "data": &types.AttributeValueMemberB{Value: part}})
+	}
+	return items
+}
+
+// Publish checks records ([]opengov.Guide, []opengov.QA or []opengov.Place), stores them and the
+// artifact built from them (nil for none) as a new version of their set and makes it current. It
+// fails with a Conflict when another publish of the same set finished in between; then nothing
+// changed.
+func (s *DataSets) Publish(ctx context.Context, records any, artifact []byte) (string, error) {
 	k, count, err := opengov.CheckSet(records)
 	if err != nil {
 		return "", fmt.Errorf("publish: %w", err)
@@ -88,17 +105,17 @@ func (s *DataSets) Publish(ctx context.Context, records any) (string, error) {
 	now := s.Now().UTC()
 	version := now.Format("20060102T150405Z") + "-" + hex.EncodeToString(randBytes(3))
 	data := buf.Bytes()
-	var items []map[string]types.AttributeValue
-	for i := 0; i*chunkBytes < len(data) || i == 0; i++ {
-		part := data[i*chunkBytes : min((i+1)*chunkBytes, len(data))]
-		items = append(items, map[string]types.AttributeValue{
-			"pk": str(versionPK(k, version)), "sk": str(chunkSK(i)), "data": &types.AttributeValueMemberB{Value: part},
-		})
+	items := chunks(versionPK(k, version), data, chunkSK)
+	p := pointerItem{PK: setPK(k), SK: "CURRENT", Version: version, Chunks: len(items), Bytes: len(data), Records: count, PublishedAt: now}
+	if artifact != nil {
+		idx := chunks(versionPK(k, version), artifact, indexSK)
+		p.IndexChunks, p.IndexBytes = len(idx), len(artifact)
+		items = append(items, idx...)
 	}
 	if err := batchPut(ctx, s.DB, s.Table, items); err != nil {
 		return "", err
 	}
-	ptr, err := marshal(pointerItem{PK: setPK(k), SK: "CURRENT", Version: version, Chunks: len(items), Bytes: len(data), Records: count, PublishedAt: now})
+	ptr, err := marshal(p)
 	if err != nil {
 		return "", err
 	}
@@ -116,13 +133,13 @@ func (s *DataSets) Publish(ctx context.Context, records any) (string, error) {
 	var failed *types.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
 		return "", errors.Join(apperr.New(apperr.Conflict, "concurrent_import", "another import of %s finished first; nothing was changed", k),
-			s.expire(ctx, k, version, len(items)))
+			s.expire(ctx, k, p))
 	}
 	if err != nil {
 		return "", unavailable(err, "publish "+string(k))
 	}
 	if prev.Version != "" {
-		if err := s.expire(ctx, k, prev.Version, prev.Chunks); err != nil {
+		if err := s.expire(ctx, k, prev); err != nil {
 			return version, fmt.Errorf("published %s %s, but the old version stays without expiry: %w", k, version, err)
 		}
 	}
@@ -130,18 +147,25 @@ func (s *DataSets) Publish(ctx context.Context, records any) (string, error) {
 }
 
 // expire sets the TTL of a version's chunks.
-func (s *DataSets) expire(ctx context.Context, k opengov.Kind, version string, chunks int) error {
+func (s *DataSets) expire(ctx context.Context, k opengov.Kind, p pointerItem) error {
 	at := strconv.FormatInt(s.Now().Add(supersededTTL).Unix(), 10)
-	for i := range chunks {
+	var sks []string
+	for i := range p.Chunks {
+		sks = append(sks, chunkSK(i))
+	}
+	for i := range p.IndexChunks {
+		sks = append(sks, indexSK(i))
+	}
+	for _, sk := range sks {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
 		_, err := s.DB.UpdateItem(cctx, &dynamodb.UpdateItemInput{
-			TableName: &s.Table, Key: key(versionPK(k, version), chunkSK(i)),
+			TableName: &s.Table, Key: key(versionPK(k, p.Version), sk),
 			UpdateExpression:          aws.String("SET expiresAt = :t"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberN{Value: at}},
 		})
 		cancel()
 		if err != nil {
-			return unavailable(err, "expire "+version)
+			return unavailable(err, "expire "+p.Version)
 		}
 	}
 	return nil
@@ -167,15 +191,17 @@ func (s *DataSets) Version(ctx context.Context, k opengov.Kind) (string, error) 
 	return p.Version, err
 }
 
-// Load returns the current version of kind and its records as a JSON array.
-func (s *DataSets) Load(ctx context.Context, k opengov.Kind) (string, []byte, error) {
+// Load returns the current version of kind: its records as a JSON array and its artifact.
+func (s *DataSets) Load(ctx context.Context, k opengov.Kind) (opengov.Snapshot, error) {
+	var snap opengov.Snapshot
 	p, err := s.pointer(ctx, k)
 	if err != nil {
-		return "", nil, err
+		return snap, err
 	}
 	data := make([]byte, 0, p.Bytes)
+	var artifact []byte
 	var start map[string]types.AttributeValue
-	n := 0
+	n, ni := 0, 0
 	for {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
 		out, err := s.DB.Query(cctx, &dynamodb.QueryInput{
@@ -184,32 +210,40 @@ func (s *DataSets) Load(ctx context.Context, k opengov.Kind) (string, []byte, er
 		})
 		cancel()
 		if err != nil {
-			return "", nil, unavailable(err, "load "+string(k))
+			return snap, unavailable(err, "load "+string(k))
 		}
 		for _, it := range out.Items {
-			b, ok := it["data"].(*types.AttributeValueMemberB)
-			if !ok {
-				return "", nil, fmt.Errorf("load %s %s: chunk %d has no data", k, p.Version, n)
+			b, okB := it["data"].(*types.AttributeValueMemberB)
+			sk, okS := it["sk"].(*types.AttributeValueMemberS)
+			if !okB || !okS {
+				return snap, fmt.Errorf("load %s %s: a chunk has no data", k, p.Version)
 			}
-			data = append(data, b.Value...)
-			n++
+			// Items come in sort-key order: CHUNK#… then INDEX#….
+			if strings.HasPrefix(sk.Value, "INDEX#") {
+				artifact = append(artifact, b.Value...)
+				ni++
+			} else {
+				data = append(data, b.Value...)
+				n++
+			}
 		}
 		if start = out.LastEvaluatedKey; start == nil {
 			break
 		}
 	}
-	if n != p.Chunks || len(data) != p.Bytes {
-		return "", nil, fmt.Errorf("load %s %s: %d chunks of %d bytes, the pointer says %d of %d", k, p.Version, n, len(data), p.Chunks, p.Bytes)
+	if n != p.Chunks || len(data) != p.Bytes || ni != p.IndexChunks || len(artifact) != p.IndexBytes {
+		return snap, fmt.Errorf("load %s %s: %d+%d chunks of %d+%d bytes, the pointer says %d+%d of %d+%d", k, p.Version,
+			n, ni, len(data), len(artifact), p.Chunks, p.IndexChunks, p.Bytes, p.IndexBytes)
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
-		return "", nil, fmt.Errorf("load %s %s: %w", k, p.Version, err)
+		return snap, fmt.Errorf("load %s %s: %w", k, p.Version, err)
 	}
 	raw, err := io.ReadAll(zr)
 	if err != nil {
-		return "", nil, fmt.Errorf("load %s %s: %w", k, p.Version, err)
+		return snap, fmt.Errorf("load %s %s: %w", k, p.Version, err)
 	}
-	return p.Version, raw, nil
+	return opengov.Snapshot{Version: p.Version, Records: raw, Artifact: artifact}, nil
 }
 
 // FAQAsks counts, per Asia/Shanghai month, how often each Q&A was the best answer to a search.

@@ -1,6 +1,7 @@
 package dynamo_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -24,7 +25,7 @@ func dataSets(t *testing.T) *dynamo.DataSets {
 
 func TestDataSetsPublishAndLoad(t *testing.T) {
 	s := dataSets(t)
-	if _, _, err := s.Load(ctx, opengov.KindPlaces); apperr.KindOf(err) != apperr.NotFound {
+	if _, err := s.Load(ctx, opengov.KindPlaces); apperr.KindOf(err) != apperr.NotFound {
 		t.Fatalf("before any import: %v", err)
 	}
 	// The demo places are larger than one chunk item would hold uncompressed.
@@ -32,30 +33,32 @@ func TestDataSetsPublishAndLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v1, err := s.Publish(ctx, recs)
+	// An artifact of more than one chunk travels with the records.
+	artifact := bytes.Repeat([]byte("0123456789abcdef"), 50_000)
+	v1, err := s.Publish(ctx, recs, artifact)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, raw, err := s.Load(ctx, opengov.KindPlaces)
-	if err != nil || got != v1 {
-		t.Fatalf("load: %s %v, want %s", got, err, v1)
+	snap, err := s.Load(ctx, opengov.KindPlaces)
+	if err != nil || snap.Version != v1 || !bytes.Equal(snap.Artifact, artifact) {
+		t.Fatalf("load: %s %d %v, want %s", snap.Version, len(snap.Artifact), err, v1)
 	}
 	var back []opengov.Place
-	if err := json.Unmarshal(raw, &back); err != nil || !slices.EqualFunc(back, recs.([]opengov.Place), func(a, b opengov.Place) bool {
+	if err := json.Unmarshal(snap.Records, &back); err != nil || !slices.EqualFunc(back, recs.([]opengov.Place), func(a, b opengov.Place) bool {
 		return a.ID == b.ID && a.Location == b.Location && slices.Equal(a.Timetable, b.Timetable)
 	}) {
 		t.Fatalf("places changed on the way: %v", err)
 	}
 	// A new version replaces the old one; the guides set is independent.
 	small := []opengov.Place{recs.([]opengov.Place)[0]}
-	v2, err := s.Publish(ctx, small)
+	v2, err := s.Publish(ctx, small, nil)
 	if err != nil || v2 == v1 {
 		t.Fatalf("second publish: %s %v", v2, err)
 	}
 	if v, err := s.Version(ctx, opengov.KindPlaces); err != nil || v != v2 {
 		t.Errorf("version %s %v, want %s", v, err, v2)
 	}
-	if _, raw, err := s.Load(ctx, opengov.KindPlaces); err != nil || strings.Count(string(raw), `"id"`) != 1 {
+	if snap, err := s.Load(ctx, opengov.KindPlaces); err != nil || strings.Count(string(snap.Records), `"id"`) != 1 || snap.Artifact != nil {
 		t.Errorf("after the second publish: %v", err)
 	}
 	if _, err := s.Version(ctx, opengov.KindGuides); apperr.KindOf(err) != apperr.NotFound {
@@ -63,7 +66,7 @@ func TestDataSetsPublishAndLoad(t *testing.T) {
 	}
 	// An invalid set is refused before anything is written.
 	bad := []opengov.Place{small[0], small[0]}
-	if _, err := s.Publish(ctx, bad); err == nil {
+	if _, err := s.Publish(ctx, bad, nil); err == nil {
 		t.Error("duplicate ids were published")
 	}
 	if v, _ := s.Version(ctx, opengov.KindPlaces); v != v2 {
@@ -75,7 +78,7 @@ func TestDataSetsPublishAndLoad(t *testing.T) {
 func TestDataSetsConcurrentPublish(t *testing.T) {
 	s := dataSets(t)
 	qs := []opengov.QA{{ID: "q1", Question: "社保怎么交？", Answer: "按月缴纳。", Category: "社保"}}
-	if _, err := s.Publish(ctx, qs); err != nil {
+	if _, err := s.Publish(ctx, qs, nil); err != nil {
 		t.Fatal(err)
 	}
 	const n = 4
@@ -84,7 +87,7 @@ func TestDataSetsConcurrentPublish(t *testing.T) {
 		go func() {
 			q := slices.Clone(qs)
 			q[0].Answer = fmt.Sprintf("第%d版答复。", i)
-			_, err := s.Publish(ctx, q)
+			_, err := s.Publish(ctx, q, nil)
 			errs <- err
 		}()
 	}
@@ -102,8 +105,8 @@ func TestDataSetsConcurrentPublish(t *testing.T) {
 	if won < 1 {
 		t.Errorf("%d publishes won", won)
 	}
-	if _, raw, err := s.Load(ctx, opengov.KindFAQ); err != nil || !strings.Contains(string(raw), "版答复") {
-		t.Errorf("after the race: %s %v", raw, err)
+	if snap, err := s.Load(ctx, opengov.KindFAQ); err != nil || !strings.Contains(string(snap.Records), "版答复") {
+		t.Errorf("after the race: %s %v", snap.Records, err)
 	}
 }
 

@@ -15,8 +15,16 @@ import (
 type Source interface {
 	// Version is the current version of a set; a NotFound apperr when none was imported.
 	Version(ctx context.Context, k Kind) (string, error)
-	// Load returns the current version and its records as a JSON array.
-	Load(ctx context.Context, k Kind) (version string, records []byte, err error)
+	// Load returns the current version of a set.
+	Load(ctx context.Context, k Kind) (Snapshot, error)
+}
+
+// Snapshot is one version of a data set: its records as a JSON array and, for the Q&A, the
+// packed search index built from them when they were published.
+type Snapshot struct {
+	Version  string
+	Records  []byte
+	Artifact []byte
 }
 
 // Live keeps the current version of one data set in memory, built into a T (a catalogue, a map,
@@ -27,7 +35,7 @@ type Source interface {
 type Live[T any] struct {
 	Kind    Kind
 	Source  Source
-	Build   func(records []byte) (T, error)
+	Build   func(s Snapshot) (T, error)
 	Release func(T) // frees a replaced value (optional)
 	Refresh time.Duration
 	Now     func() time.Time
@@ -80,17 +88,17 @@ func (l *Live[T]) refresh(ctx context.Context) error {
 			return nil
 		}
 	}
-	version, raw, err := l.Source.Load(ctx, l.Kind)
+	snap, err := l.Source.Load(ctx, l.Kind)
 	if err != nil {
 		return err
 	}
-	val, err := l.Build(raw)
+	val, err := l.Build(snap)
 	if err != nil {
-		return fmt.Errorf("build %s %s: %w", l.Kind, version, err)
+		return fmt.Errorf("build %s %s: %w", l.Kind, snap.Version, err)
 	}
 	old, had := l.val, l.version != ""
-	l.val, l.version = val, version
-	l.Log.Info("data set loaded", "set", l.Kind, "version", version, "bytes", len(raw))
+	l.val, l.version = val, snap.Version
+	l.Log.Info("data set loaded", "set", l.Kind, "version", snap.Version, "bytes", len(snap.Records), "artifactBytes", len(snap.Artifact))
 	if had && l.Release != nil {
 		// A request running elsewhere may still hold the old value: free it a little later.
 		time.AfterFunc(time.Minute, func() { l.Release(old) })

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 
+	"banban/local/demo"
 	"banban/shared/opengov"
 	"banban/shared/opengov/sheet"
 )
@@ -56,7 +57,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	version, err := sets.Publish(ctx, recs)
+	version, err := demo.Publish(ctx, sets, recs)
 	if err != nil {
 		return err
 	}

@@ -1,5 +1,5 @@
 // Package faqsearch serves the public Q&A search (高频问题智能检索) and the month's most asked
-// questions. The search index is built in memory from the current Q&A set at cold start.
+// questions. At cold start it opens the search index published with the current Q&A set.
 //
 // Each search counts its best answer in that answer's monthly count — the Q&A id and a number,
 // never the query text (people type names and id numbers into search boxes) nor who asked.
@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"os"
 	"time"
 
 	"banban/shared/apperr"
@@ -52,12 +53,8 @@ func New(cfg Config, db dynamo.API, now func() time.Time, log *slog.Logger) *Han
 	return &Handler{
 		Index: &opengov.Live[*faqindex.Index]{Kind: opengov.KindFAQ, Refresh: refresh, Now: now, Log: log,
 			Source: &dynamo.DataSets{DB: db, Table: cfg.OpenGovTable, Now: now},
-			Build: func(raw []byte) (*faqindex.Index, error) {
-				qs, err := opengov.Decode(raw, opengov.CheckFAQ)
-				if err != nil {
-					return nil, err
-				}
-				return faqindex.Build(qs)
+			Build: func(s opengov.Snapshot) (*faqindex.Index, error) {
+				return openIndex(s, log)
 			},
 			Release: func(x *faqindex.Index) {
 				if err := x.Close(); err != nil {
@@ -70,7 +67,24 @@ func New(cfg Config, db dynamo.API, now func() time.Time, log *slog.Logger) *Han
 	}
 }
 
-// Preload builds the index at cold start; without a Q&A set yet the function still starts.
+// openIndex opens the index published with the set; without one, or when it cannot be opened,
+// it builds the index in memory (slower, the same answers).
+func openIndex(s opengov.Snapshot, log *slog.Logger) (*faqindex.Index, error) {
+	qs, err := opengov.Decode(s.Records, opengov.CheckFAQ)
+	if err != nil {
+		return nil, err
+	}
+	if s.Artifact != nil {
+		x, err := faqindex.Open(s.Artifact, qs, os.TempDir())
+		if err == nil {
+			return x, nil
+		}
+		log.Warn("packed faq index not usable; building it", "version", s.Version, "error", err.Error())
+	}
+	return faqindex.Build(qs)
+}
+
+// Preload opens the index at cold start; without a Q&A set yet the function still starts.
 func (h *Handler) Preload(ctx context.Context) {
 	if err := h.Index.Preload(ctx); err != nil {
 		h.Log.Warn("faq index not built at cold start", "error", err.Error())

@@ -44,13 +44,13 @@ func New(cfg Config, db dynamo.API, now func() time.Time, log *slog.Logger) *Han
 	src := &dynamo.DataSets{DB: db, Table: cfg.OpenGovTable, Now: now}
 	return &Handler{
 		Guides: &opengov.Live[*opengov.Catalogue]{Kind: opengov.KindGuides, Source: src, Refresh: refresh, Now: now, Log: log,
-			Build: func(raw []byte) (*opengov.Catalogue, error) {
-				gs, err := opengov.Decode(raw, opengov.CheckGuides)
+			Build: func(s opengov.Snapshot) (*opengov.Catalogue, error) {
+				gs, err := opengov.Decode(s.Records, opengov.CheckGuides)
 				return opengov.NewCatalogue(gs), err
 			}},
 		Places: &opengov.Live[*opengov.Map]{Kind: opengov.KindPlaces, Source: src, Refresh: refresh, Now: now, Log: log,
-			Build: func(raw []byte) (*opengov.Map, error) {
-				ps, err := opengov.Decode(raw, opengov.CheckPlaces)
+			Build: func(s opengov.Snapshot) (*opengov.Map, error) {
+				ps, err := opengov.Decode(s.Records, opengov.CheckPlaces)
 				return opengov.NewMap(ps), err
 			}},
 	}

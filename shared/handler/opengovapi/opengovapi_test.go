@@ -179,7 +179,7 @@ func TestNoDataYetThenImport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.sets.Publish(ctx, recs); err != nil {
+	if _, err := f.sets.Publish(ctx, recs, nil); err != nil {
 		t.Fatal(err)
 	}
 	var list opengovapi.GuideList
@@ -188,7 +188,7 @@ func TestNoDataYetThenImport(t *testing.T) {
 	}
 	// A new version: unseen until the refresh interval passes, then served.
 	one := recs.([]opengov.Guide)[:1]
-	if _, err := f.sets.Publish(ctx, one); err != nil {
+	if _, err := f.sets.Publish(ctx, one, nil); err != nil {
 		t.Fatal(err)
 	}
 	if f.get(t, "GET /v1/guides", nil, nil, &list); list.Total == 1 {

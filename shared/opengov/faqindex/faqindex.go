@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"unicode/utf8"
 
@@ -27,6 +28,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/index/scorch"
+	blevemapping "github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/registry"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
@@ -72,14 +74,13 @@ const MaxQueryRunes = 64
 // Index searches one set of Q&A.
 type Index struct {
 	idx      bleve.Index
+	dir      string // the unpacked artifact, removed on Close ("" in memory)
 	qas      []opengov.QA
 	byID     map[string]int
-	maxAsks  float64
 	popWeigh []float64 // per Q&A: 1 + popularityBoost·log(1+asks)/log(1+maxAsks)
 }
 
-// Build indexes a checked set of Q&A in memory.
-func Build(qas []opengov.QA) (*Index, error) {
+func mapping() (*blevemapping.IndexMappingImpl, error) {
 	m := bleve.NewIndexMapping()
 	m.ScoringModel = index.BM25Scoring
 	if err := m.AddCustomTokenFilter("banban_bigram", map[string]any{"type": cjk.BigramName, "output_unigram": true}); err != nil {
@@ -102,17 +103,33 @@ func Build(qas []opengov.QA) (*Index, error) {
 		fm.Store, fm.IncludeInAll, fm.IncludeTermVectors, fm.DocValues = false, false, false, false
 		doc.AddFieldMappingsAt(f, fm)
 	}
+	// No composite _all field: queries name their fields.
+	doc.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
 	m.DefaultMapping = doc
-	// An empty path keeps scorch entirely in memory (no files, no persister goroutines).
-	idx, err := bleve.NewUsing("", m, scorch.Name, scorch.Name, nil)
+	return m, nil
+}
+
+// Build indexes a checked set of Q&A in memory.
+func Build(qas []opengov.QA) (*Index, error) {
+	idx, err := create("", qas)
+	if err != nil {
+		return nil, err
+	}
+	return newIndex(idx, "", qas), nil
+}
+
+// create builds the index at path ("" in memory: no files, no persister goroutines).
+func create(path string, qas []opengov.QA) (bleve.Index, error) {
+	m, err := mapping()
+	if err != nil {
+		return nil, err
+	}
+	idx, err := bleve.NewUsing(path, m, scorch.Name, scorch.Name, nil)
 	if err != nil {
 		return nil, fmt.Errorf("faq index: %w", err)
 	}
-	x := &Index{idx: idx, qas: qas, byID: make(map[string]int, len(qas)), popWeigh: make([]float64, len(qas))}
 	batch := idx.NewBatch()
-	for i, q := range qas {
-		x.byID[q.ID] = i
-		x.maxAsks = math.Max(x.maxAsks, float64(q.Asks))
+	for _, q := range qas {
 		if err := batch.Index(q.ID, map[string]any{"question": q.Question, "matter": q.Matter, "answer": q.Answer, "category": q.Category}); err != nil {
 			return nil, errors.Join(fmt.Errorf("index %s: %w", q.ID, err), idx.Close())
 		}
@@ -120,17 +137,33 @@ func Build(qas []opengov.QA) (*Index, error) {
 	if err := idx.Batch(batch); err != nil {
 		return nil, errors.Join(fmt.Errorf("faq index batch: %w", err), idx.Close())
 	}
-	for i, q := range qas {
-		x.popWeigh[i] = 1
-		if x.maxAsks > 0 {
-			x.popWeigh[i] += popularityBoost * math.Log1p(float64(q.Asks)) / math.Log1p(x.maxAsks)
-		}
-	}
-	return x, nil
+	return idx, nil
 }
 
-// Close releases the index.
-func (x *Index) Close() error { return x.idx.Close() }
+func newIndex(idx bleve.Index, dir string, qas []opengov.QA) *Index {
+	x := &Index{idx: idx, dir: dir, qas: qas, byID: make(map[string]int, len(qas)), popWeigh: make([]float64, len(qas))}
+	maxAsks := 0.0
+	for i, q := range qas {
+		x.byID[q.ID] = i
+		maxAsks = math.Max(maxAsks, float64(q.Asks))
+	}
+	for i, q := range qas {
+		x.popWeigh[i] = 1
+		if maxAsks > 0 {
+			x.popWeigh[i] += popularityBoost * math.Log1p(float64(q.Asks)) / math.Log1p(maxAsks)
+		}
+	}
+	return x
+}
+
+// Close releases the index and removes its unpacked files.
+func (x *Index) Close() error {
+	err := x.idx.Close()
+	if x.dir != "" {
+		err = errors.Join(err, os.RemoveAll(x.dir))
+	}
+	return err
+}
 
 // Len is the number of Q&A.
 func (x *Index) Len() int { return len(x.qas) }

@@ -1,8 +1,12 @@
 package faqindex_test
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -132,5 +136,76 @@ func TestSynonymsAbbreviationsAndPopularity(t *testing.T) {
 	}
 	if _, err := x.Search(ctx, strings.Repeat("社保", 40), 3); err == nil {
 		t.Error("an overlong query must be refused")
+	}
+}
+
+// The packed index answers exactly as the index built in memory, and refuses what it must.
+func TestPackedIndexAnswersTheSame(t *testing.T) {
+	qs := demoFAQ(t)
+	packed, err := faqindex.Pack(qs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	opened, err := faqindex.Open(packed, qs, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	built, err := faqindex.Build(qs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer built.Close()
+	var ps []paraphrase
+	readJSON(t, filepath.Join("testdata", "paraphrases.json"), &ps)
+	for _, p := range ps {
+		a, errA := opened.Search(ctx, p.Query, 5)
+		b, errB := built.Search(ctx, p.Query, 5)
+		if errA != nil || errB != nil || len(a) != len(b) {
+			t.Fatalf("%s: %v %v", p.Query, errA, errB)
+		}
+		for i := range a {
+			if a[i].QA.ID != b[i].QA.ID {
+				t.Errorf("%s #%d: packed %s, built %s", p.Query, i, a[i].QA.ID, b[i].QA.ID)
+			}
+		}
+	}
+	if err := opened.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("Close left %d entries in the directory", len(left))
+	}
+	// An artifact of another set is refused, and so is a damaged one.
+	if _, err := faqindex.Open(packed, qs[:10], dir); err == nil {
+		t.Error("an artifact of another set was opened")
+	}
+	if _, err := faqindex.Open(packed[:len(packed)/2], qs, dir); err == nil {
+		t.Error("a truncated artifact was opened")
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("failed opens left %d entries in the directory", len(left))
+	}
+}
+
+func TestArtifactCannotWriteOutsideItsDirectory(t *testing.T) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	if err := tw.WriteHeader(&tar.Header{Name: "../escaped", Mode: 0o600, Size: 1, Typeflag: tar.TypeReg}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tw.Write([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(tw.Close(), zw.Close()); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := faqindex.Open(buf.Bytes(), nil, filepath.Join(dir)); err == nil {
+		t.Fatal("an entry outside the directory was accepted")
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(dir), "escaped")); err == nil {
+		t.Error("the entry was written outside the directory")
 	}
 }
