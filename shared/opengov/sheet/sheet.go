@@ -298,9 +298,15 @@ func parseAll[T any](p *parser, rows [][]string, parse func() T, check func(T) [
 		}
 		before := len(p.errs)
 		rec := parse()
-		if len(p.errs) == before {
-			for _, pr := range check(rec) {
-				p.fail(fieldColumn(pr.Field), "%s", pr.Message)
+		// Every problem of the row, once per column: a cell that did not parse is not checked again.
+		failed := map[string]bool{}
+		for _, e := range p.errs[before:] {
+			failed[e.Column] = true
+		}
+		for _, pr := range check(rec) {
+			if col := fieldColumn(pr.Field); !failed[p.label[col]] {
+				failed[p.label[col]] = true
+				p.fail(col, "%s", pr.Message)
 			}
 		}
 		if j, dup := first[id(rec)]; dup && id(rec) != "" {
