@@ -18,7 +18,9 @@ FUNCTIONS := EvaluationApiFunction:evaluation-api \
              CaseRetentionFunction:case-retention \
              SessionApiFunction:session-api \
              EvaluationIngestFunction:evaluation-ingest \
-             EvaluationStaffFunction:evaluation-staff
+             EvaluationStaffFunction:evaluation-staff \
+             OpenGovFunction:open-gov \
+             FaqSearchFunction:faq-search
 
 fn_id   = $(word 1,$(subst :, ,$(1)))
 fn_dir  = $(word 2,$(subst :, ,$(1)))

@@ -25,7 +25,9 @@ import (
 	"banban/shared/handler/evaluationapi"
 	"banban/shared/handler/evaluationingest"
 	"banban/shared/handler/evaluationstaff"
+	"banban/shared/handler/faqsearch"
 	"banban/shared/handler/helperapi"
+	"banban/shared/handler/opengovapi"
 	"banban/shared/handler/sessionapi"
 	"banban/shared/handler/supervision"
 	"banban/shared/httpapi"
@@ -78,6 +80,14 @@ var functions = map[string]function{
 	"EvaluationStaffFunction": {
 		env:    config.Names[evaluationstaff.Config],
 		routes: routesOf((&evaluationstaff.Handler{}).Routes(quiet)),
+	},
+	"OpenGovFunction": {
+		env:    config.Names[opengovapi.Config],
+		routes: routesOf((&opengovapi.Handler{}).Routes(quiet)),
+	},
+	"FaqSearchFunction": {
+		env:    config.Names[faqsearch.Config],
+		routes: routesOf((&faqsearch.Handler{}).Routes(quiet)),
 	},
 }
 

@@ -1,6 +1,7 @@
 // Package demo loads the demo directory (units, halls, windows, staff of the Zibo halls) into a
 // local stack and registers one rating kiosk per window, keeping the kiosks' secrets in
-// .local/kiosks.json so the CLI can sign ratings as those kiosks.
+// .local/kiosks.json so the CLI can sign ratings as those kiosks. It also publishes the demo
+// open-government data sets (data/opengov: guides, Q&A, places).
 package demo
 
 import (
@@ -16,6 +17,8 @@ import (
 	"banban/shared/directory"
 	"banban/shared/dynamo"
 	"banban/shared/kiosk"
+	"banban/shared/opengov"
+	"banban/shared/opengov/faqindex"
 )
 
 // DirectoryFile is the demo directory, relative to the repository root.
@@ -180,4 +183,64 @@ func Kiosks(root string) (map[string]kiosk.Kiosk, error) {
 		return nil, fmt.Errorf("parse %s: %w", KiosksFile, err)
 	}
 	return all, nil
+}
+
+// OpenGovFiles are the demo open-government data sets, relative to the repository root.
+var OpenGovFiles = map[opengov.Kind]string{
+	opengov.KindGuides: "data/opengov/guides.json",
+	opengov.KindFAQ:    "data/opengov/faq.json",
+	opengov.KindPlaces: "data/opengov/places.json",
+}
+
+// ReadOpenGov reads one demo data set as its records ([]opengov.Guide, []opengov.QA or
+// []opengov.Place).
+func ReadOpenGov(root string, k opengov.Kind) (any, error) {
+	raw, err := os.ReadFile(filepath.Join(root, OpenGovFiles[k]))
+	if err != nil {
+		return nil, fmt.Errorf("read demo %s: %w", k, err)
+	}
+	switch k {
+	case opengov.KindGuides:
+		return opengov.Decode(raw, opengov.CheckGuides)
+	case opengov.KindFAQ:
+		return opengov.Decode(raw, opengov.CheckFAQ)
+	default:
+		return opengov.Decode(raw, opengov.CheckPlaces)
+	}
+}
+
+// LoadOpenGov publishes the demo guides, Q&A and places, returning each set's size.
+func LoadOpenGov(ctx context.Context, root string, sets *dynamo.DataSets) (map[opengov.Kind]int, error) {
+	sizes := map[opengov.Kind]int{}
+	for _, k := range opengov.Kinds {
+		recs, err := ReadOpenGov(root, k)
+		if err != nil {
+			return nil, err
+		}
+		_, n, err := opengov.CheckSet(recs)
+		if err != nil {
+			return nil, fmt.Errorf("demo %s: %w", k, err)
+		}
+		if _, err := Publish(ctx, sets, recs); err != nil {
+			return nil, fmt.Errorf("publish demo %s: %w", k, err)
+		}
+		sizes[k] = n
+	}
+	return sizes, nil
+}
+
+// Publish publishes a checked data set as its new version; a Q&A set goes with its search index,
+// built here once so that the search function only has to open it at cold start.
+func Publish(ctx context.Context, sets *dynamo.DataSets, records any) (string, error) {
+	var artifact []byte
+	if qs, ok := records.([]opengov.QA); ok {
+		if err := opengov.CheckFAQ(qs); err != nil {
+			return "", err
+		}
+		var err error
+		if artifact, err = faqindex.Pack(qs); err != nil {
+			return "", err
+		}
+	}
+	return sets.Publish(ctx, records, artifact)
 }

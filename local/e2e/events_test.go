@@ -20,6 +20,8 @@ import (
 	"banban/shared/directory"
 	"banban/shared/dynamo"
 	"banban/shared/handler/evaluationstaff"
+	"banban/shared/handler/faqsearch"
+	"banban/shared/handler/opengovapi"
 	"banban/shared/kiosk"
 	"banban/shared/rating"
 	"banban/shared/routing"
@@ -197,6 +199,29 @@ func TestEverySampleEventUnderRIE(t *testing.T) {
 		t.Errorf("case-retention sample: %+v", purge)
 	}
 	tested["CaseRetentionFunction"] = true
+	// The map sample: city halls within 10 km of the centre of Zibo, nearest first.
+	var places events.APIGatewayV2HTTPRequest
+	sample(t, "OpenGovFunction", &places)
+	var placesResp events.APIGatewayV2HTTPResponse
+	s.invoke(t, "OpenGovFunction", places, &placesResp)
+	var pl opengovapi.PlaceList
+	if err := json.Unmarshal([]byte(placesResp.Body), &pl); err != nil || placesResp.StatusCode != 200 || len(pl.Items) == 0 ||
+		pl.Items[0].ID != "zb-center" {
+		t.Errorf("open-gov sample: %d %s", placesResp.StatusCode, placesResp.Body)
+	}
+	tested["OpenGovFunction"] = true
+
+	// The search sample: 社保卡丢了怎么补办 finds the social security card Q&A.
+	var search events.APIGatewayV2HTTPRequest
+	sample(t, "FaqSearchFunction", &search)
+	var searchResp events.APIGatewayV2HTTPResponse
+	s.invoke(t, "FaqSearchFunction", search, &searchResp)
+	var sr faqsearch.SearchResult
+	if err := json.Unmarshal([]byte(searchResp.Body), &sr); err != nil || searchResp.StatusCode != 200 || len(sr.Items) == 0 ||
+		!strings.HasPrefix(sr.Items[0].ID, "qa-sbk-") {
+		t.Errorf("faq-search sample: %d %s", searchResp.StatusCode, searchResp.Body)
+	}
+	tested["FaqSearchFunction"] = true
 
 	tpl, err := template.Load(filepath.Join(testenv.RepoRoot(t), "template.yaml"))
 	if err != nil {

@@ -40,6 +40,7 @@ type system struct {
 	kiosks    *dynamo.Kiosks
 	ratings   *dynamo.Ratings
 	logs      *testenv.Buffer
+	sets      *dynamo.DataSets
 }
 
 // start runs banban on a stage of its own; options adjust the stack's configuration.
@@ -105,6 +106,7 @@ func start(t *testing.T, options ...func(*stack.Config)) *system {
 		kiosks:    &dynamo.Kiosks{DB: db, Table: st.Resources.Tables["KiosksTable"]},
 		ratings:   &dynamo.Ratings{DB: db, Table: st.Resources.Tables["RatingsTable"], Now: time.Now},
 		logs:      logs,
+		sets:      &dynamo.DataSets{DB: db, Table: st.Resources.Tables["OpenGovTable"], Now: time.Now},
 	}
 	d, err := demo.ReadDirectory(root)
 	if err != nil {
@@ -117,6 +119,9 @@ func start(t *testing.T, options ...func(*stack.Config)) *system {
 		t.Fatal(err)
 	}
 	if _, err := demo.LoadCatalog(context.Background(), root, dynamo.NewCatalog(db, st.Resources.Tables["CatalogTable"], time.Now)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.LoadOpenGov(context.Background(), root, s.sets); err != nil {
 		t.Fatal(err)
 	}
 	return s

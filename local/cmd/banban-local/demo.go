@@ -17,6 +17,7 @@ import (
 	"banban/local/stack"
 	"banban/shared/dynamo"
 	"banban/shared/kiosk"
+	"banban/shared/opengov"
 )
 
 // stores provisions the template (idempotent) and returns the directory and kiosk stores.
@@ -53,6 +54,16 @@ func loadDemo(ctx context.Context, e *env, db dynamo.API, res *stack.Resources) 
 		}
 		fmt.Fprintf(e.stdout, "catalogue    %s version %s: %d matters, %d bundles\n", demo.CatalogFile, c.Version, len(c.Matters), len(c.Bundles))
 	}
+	sets, err := dataSets(db, res)
+	if err != nil {
+		return err
+	}
+	sizes, err := demo.LoadOpenGov(ctx, e.root, sets)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "open gov     %d guides, %d Q&A, %d places published from data/opengov\n",
+		sizes[opengov.KindGuides], sizes[opengov.KindFAQ], sizes[opengov.KindPlaces])
 	return nil
 }
 
@@ -75,6 +86,14 @@ func runCatalog(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "catalogue version %s imported: %d matters, %d bundles\n", c.Version, len(c.Matters), len(c.Bundles))
 	return nil
+}
+
+func dataSets(db dynamo.API, res *stack.Resources) (*dynamo.DataSets, error) {
+	table := res.Tables["OpenGovTable"]
+	if table == "" {
+		return nil, errors.New("the template has no OpenGovTable")
+	}
+	return &dynamo.DataSets{DB: db, Table: table, Now: time.Now}, nil
 }
 
 func runDemo(ctx context.Context, e *env, args []string) error {
