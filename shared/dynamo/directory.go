@@ -13,6 +13,7 @@ import (
 	"banban/shared/apperr"
 	"banban/shared/calendar"
 	"banban/shared/directory"
+	"banban/shared/ttlcache"
 )
 
 // Directory stores units, halls, windows and staff:
@@ -265,4 +266,18 @@ func (s *Directory) StaffOf(ctx context.Context, subject string) (directory.Staf
 		return directory.Staff{}, false, nil // the staff member was removed: a citizen again
 	}
 	return st, err == nil, err
+}
+
+// CalendarTTL is how long a warm function keeps the working-day calendar: an administrator's
+// update of next year's holidays takes effect within it.
+const CalendarTTL = time.Hour
+
+// Calendars returns the working-day calendar of the current year and those either side (due
+// times and overdue days cross New Year), read at most once per CalendarTTL.
+func (s *Directory) Calendars(now func() time.Time) func(context.Context) (*calendar.Calendar, error) {
+	cache := &ttlcache.Cache[int, *calendar.Calendar]{TTL: CalendarTTL, Now: now}
+	return func(ctx context.Context) (*calendar.Calendar, error) {
+		year := calendar.DateOf(now()).Year
+		return cache.Get(year, func() (*calendar.Calendar, error) { return s.Calendar(ctx, year-1, year, year+1) })
+	}
 }

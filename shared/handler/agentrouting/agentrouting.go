@@ -27,7 +27,6 @@ import (
 	"banban/shared/logging"
 	"banban/shared/queue"
 	"banban/shared/routing"
-	"banban/shared/ttlcache"
 )
 
 // Config is read from the environment set by template.yaml.
@@ -79,18 +78,14 @@ type Handler struct {
 // New wires the handler.
 func New(cfg Config, db dynamo.API, sqs queue.API, now func() time.Time, log *slog.Logger) *Handler {
 	dir := &dynamo.Directory{DB: db, Table: cfg.DirectoryTable}
-	cal := &ttlcache.Cache[int, *calendar.Calendar]{TTL: time.Hour, Now: now}
 	return &Handler{
 		Cases:     &dynamo.Cases{DB: db, Table: cfg.CasesTable},
 		Helpers:   &dynamo.Helpers{DB: db, Table: cfg.HelpersTable, CasesTable: cfg.CasesTable},
 		Catalogue: dynamo.NewCatalog(db, cfg.CatalogTable, now),
-		Calendar: func(ctx context.Context) (*calendar.Calendar, error) {
-			year := calendar.DateOf(now()).Year
-			return cal.Get(year, func() (*calendar.Calendar, error) { return dir.Calendar(ctx, year, year+1) })
-		},
-		Events: &queue.Sender{SQS: sqs, URL: cfg.CaseEventsQueue},
-		Now:    now,
-		Log:    log,
+		Calendar:  dir.Calendars(now),
+		Events:    &queue.Sender{SQS: sqs, URL: cfg.CaseEventsQueue},
+		Now:       now,
+		Log:       log,
 	}
 }
 

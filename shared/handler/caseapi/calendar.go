@@ -4,27 +4,12 @@ import (
 	"context"
 	"time"
 
-	"banban/shared/calendar"
 	"banban/shared/directory"
-	"banban/shared/dynamo"
 	"banban/shared/ttlcache"
 )
 
-// calendarTTL is how long a warm function keeps the working-day calendar: an administrator's
-// update of next year's holidays takes effect within it. Halls change as rarely.
-const (
-	calendarTTL = time.Hour
-	hallsTTL    = time.Minute
-)
-
-// cachedCalendar reads this year's and next year's arrangements, at most once per calendarTTL.
-func cachedCalendar(dir *dynamo.Directory, now func() time.Time) func(context.Context) (Calendar, error) {
-	cache := &ttlcache.Cache[int, *calendar.Calendar]{TTL: calendarTTL, Now: now}
-	return func(ctx context.Context) (Calendar, error) {
-		year := calendar.DateOf(now()).Year
-		return cache.Get(year, func() (*calendar.Calendar, error) { return dir.Calendar(ctx, year, year+1) })
-	}
-}
+// hallsTTL is how long a warm function keeps the halls it looked up: halls change rarely.
+const hallsTTL = time.Minute
 
 // cachedHalls keeps hall look-ups, so a case intake needs no directory read.
 type cachedHalls struct {

@@ -145,12 +145,13 @@ func New(ctx context.Context, cfg Config, db dynamo.API, sqs queue.API, keys pii
 		return nil, fmt.Errorf("personal data hash key: %w", err)
 	}
 	protector := &pii.Protector{Keys: keys, HashKey: hashKey, Now: now}
+	calendars := dir.Calendars(now)
 	return &Handler{
 		Catalogue: dynamo.NewCatalog(db, cfg.CatalogTable, now),
 		Halls:     newCachedHalls(dir, now),
 		Store:     &dynamo.Cases{DB: db, Table: cfg.CasesTable, PII: protector, Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour},
 		Events:    &queue.Sender{SQS: sqs, URL: cfg.CaseEventsQueue},
-		Calendar:  cachedCalendar(dir, now),
+		Calendar:  func(ctx context.Context) (Calendar, error) { return calendars(ctx) },
 		Idem:      &idempotency.Runner{Store: &dynamo.Idempotency{DB: db, Table: cfg.CasesTable, Now: now}, Log: log},
 		Now:       now,
 		Log:       log,

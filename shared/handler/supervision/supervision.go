@@ -17,7 +17,6 @@ import (
 	"banban/shared/dynamo"
 	"banban/shared/logging"
 	"banban/shared/queue"
-	"banban/shared/ttlcache"
 )
 
 // Config is read from the environment set by template.yaml.
@@ -60,15 +59,11 @@ type Handler struct {
 // New wires the job.
 func New(cfg Config, db dynamo.API, sqs queue.API, now func() time.Time, log *slog.Logger) *Handler {
 	dir := &dynamo.Directory{DB: db, Table: cfg.DirectoryTable}
-	cal := &ttlcache.Cache[int, *calendar.Calendar]{TTL: time.Hour, Now: now}
 	return &Handler{
-		Cases:   &dynamo.Cases{DB: db, Table: cfg.CasesTable},
-		Events:  &queue.Sender{SQS: sqs, URL: cfg.CaseEventsQueue},
-		Notices: &queue.Sender{SQS: sqs, URL: cfg.NotificationsQueue},
-		Calendar: func(ctx context.Context) (*calendar.Calendar, error) {
-			year := calendar.DateOf(now()).Year
-			return cal.Get(year, func() (*calendar.Calendar, error) { return dir.Calendar(ctx, year-1, year, year+1) })
-		},
+		Cases:         &dynamo.Cases{DB: db, Table: cfg.CasesTable},
+		Events:        &queue.Sender{SQS: sqs, URL: cfg.CaseEventsQueue},
+		Notices:       &queue.Sender{SQS: sqs, URL: cfg.NotificationsQueue},
+		Calendar:      dir.Calendars(now),
 		AcceptTimeout: cfg.AcceptTimeout,
 		Now:           now,
 		Log:           log,
