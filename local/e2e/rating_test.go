@@ -147,10 +147,19 @@ func TestASignedRatingIsCountedOnce(t *testing.T) {
 		}
 	}
 
+	// A kiosk back online posts its buffer: two new ratings and one already counted.
+	batch := fmt.Sprintf(`{"ratings":[%s,{"id":%q,"level":4,"ratedAt":%q},{"id":%q,"level":3,"ratedAt":%q}]}`, body,
+		uuid.NewString(), now.Add(-2*time.Hour).Format(time.RFC3339), uuid.NewString(), now.Add(-3*time.Hour).Format(time.RFC3339))
+	bh := kiosk.Headers(k, "POST", "/v1/evaluations/batch", []byte(batch), now, rand.Text())
+	bh["Content-Type"] = "application/json"
+	if status, answer := s.do(t, "POST", "/v1/evaluations/batch", bh, batch); status != 202 || strings.Count(answer, "-") < 12 {
+		t.Fatalf("batch: %d %s", status, answer)
+	}
+
 	s.drained(t)
 	ws := s.stats(t, "zb-a01", month, unitAdmin)
-	if ws.Total != 2 || ws.Levels[4].Count != 1 || ws.Levels[1].Count != 1 {
-		t.Errorf("counted %+v, want one 非常满意 and one 不满意", ws)
+	if ws.Total != 4 || ws.Levels[4].Count != 1 || ws.Levels[1].Count != 1 || ws.Levels[3].Count != 1 || ws.Levels[2].Count != 1 {
+		t.Errorf("counted %+v, want one each of 非常满意, 满意, 基本满意, 不满意", ws)
 	}
 
 	// Who may read: the JWT authorizer refuses a missing or foreign token; the handler refuses

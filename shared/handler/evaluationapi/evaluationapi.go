@@ -6,10 +6,12 @@ package evaluationapi
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"banban/shared/apperr"
 	"banban/shared/dynamo"
 	"banban/shared/httpapi"
 	"banban/shared/kiosk"
@@ -43,6 +45,7 @@ type Authenticator interface {
 // Queue takes accepted ratings to evaluation-ingest.
 type Queue interface {
 	Send(ctx context.Context, v any) error
+	SendBatch(ctx context.Context, vs []any) error
 }
 
 // Handler serves the kiosk routes.
@@ -78,14 +81,15 @@ func New(cfg Config, db dynamo.API, sqs queue.API, now func() time.Time) *Handle
 func (h *Handler) Routes(log *slog.Logger) *httpapi.Router {
 	r := httpapi.NewRouter(log)
 	r.Handle("POST /v1/evaluations", h.PostEvaluation)
+	r.Handle("POST /v1/evaluations/batch", h.PostBatch)
 	return r
 }
 
-// PostEvaluation accepts one signed rating.
-func (h *Handler) PostEvaluation(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	body, err := httpapi.Body(req, MaxBody)
+// signed reads the body and authenticates the kiosk that signed the request.
+func (h *Handler) signed(ctx context.Context, req httpapi.Request, limit int) (kiosk.Kiosk, []byte, error) {
+	body, err := httpapi.Body(req, limit)
 	if err != nil {
-		return httpapi.Response{}, err
+		return kiosk.Kiosk{}, nil, err
 	}
 	k, err := h.Kiosks.Authenticate(ctx, kiosk.Request{
 		KioskID:   httpapi.Header(req, kiosk.HeaderID),
@@ -96,6 +100,24 @@ func (h *Handler) PostEvaluation(ctx context.Context, req httpapi.Request) (http
 		Path:      req.RawPath,
 		Body:      body,
 	})
+	return k, body, err
+}
+
+// rating turns an accepted submission of kiosk k into the rating queued for ingest.
+func (h *Handler) rating(k kiosk.Kiosk, sub rating.Submission, now time.Time) (rating.Rating, error) {
+	level, at, err := h.Policy.Accept(sub, now)
+	if err != nil {
+		return rating.Rating{}, err
+	}
+	return rating.Rating{
+		ID: sub.ID, KioskID: k.ID, WindowID: k.WindowID, HallID: k.HallID, UnitID: k.UnitID,
+		Level: level, RatedAt: at.UTC(), ReceivedAt: now.UTC(),
+	}, nil
+}
+
+// PostEvaluation accepts one signed rating.
+func (h *Handler) PostEvaluation(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	k, body, err := h.signed(ctx, req, MaxBody)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -103,17 +125,80 @@ func (h *Handler) PostEvaluation(ctx context.Context, req httpapi.Request) (http
 	if err := httpapi.DecodeJSON(req, body, &sub); err != nil {
 		return httpapi.Response{}, err
 	}
-	now := h.Now()
-	level, at, err := h.Policy.Accept(sub, now)
+	r, err := h.rating(k, sub, h.Now())
 	if err != nil {
 		return httpapi.Response{}, err
-	}
-	r := rating.Rating{
-		ID: sub.ID, KioskID: k.ID, WindowID: k.WindowID, HallID: k.HallID, UnitID: k.UnitID,
-		Level: level, RatedAt: at.UTC(), ReceivedAt: now.UTC(),
 	}
 	if err := h.Queue.Send(ctx, r); err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.JSON(http.StatusAccepted, Accepted{ID: r.ID, Status: "accepted"}), nil
+}
+
+// MaxBatch is the most ratings one batch carries.
+const MaxBatch = 25
+
+// Batch is the body of POST /v1/evaluations/batch: ratings a kiosk buffered while offline.
+type Batch struct {
+	Ratings []rating.Submission `json:"ratings"`
+}
+
+// Rejected is a rating of a batch that was not accepted, and why.
+type Rejected struct {
+	ID      string `json:"id"`
+	Field   string `json:"field,omitempty"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// BatchResult answers a batch: each rating accepted (queued, counted once even if sent again) or
+// rejected with its reason, so one stale rating never holds back the rest of a kiosk's buffer.
+type BatchResult struct {
+	Accepted []string   `json:"accepted"`
+	Rejected []Rejected `json:"rejected"`
+}
+
+// PostBatch accepts up to MaxBatch signed ratings at once (one signature, one nonce): the way a
+// kiosk that was offline catches up, and a cheaper way for a busy one.
+func (h *Handler) PostBatch(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	k, body, err := h.signed(ctx, req, MaxBatch*MaxBody)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	var b Batch
+	if err := httpapi.DecodeJSON(req, body, &b); err != nil {
+		return httpapi.Response{}, err
+	}
+	if len(b.Ratings) == 0 || len(b.Ratings) > MaxBatch {
+		return httpapi.Response{}, apperr.InvalidField("ratings", "must hold 1 to %d ratings", MaxBatch)
+	}
+	now := h.Now()
+	res := BatchResult{Accepted: []string{}, Rejected: []Rejected{}}
+	var queued []any
+	seen := map[string]bool{}
+	for i, sub := range b.Ratings {
+		r, err := h.rating(k, sub, now)
+		if err == nil && seen[sub.ID] {
+			err = apperr.InvalidField("id", "appears twice in the batch")
+		}
+		if err != nil {
+			e, _ := apperr.As(err)
+			rej := Rejected{ID: sub.ID, Code: "invalid_field", Message: err.Error()}
+			if e != nil {
+				rej.Code, rej.Message = e.Code, e.Message
+				if e.Field != "" {
+					rej.Field = fmt.Sprintf("ratings[%d].%s", i, e.Field)
+				}
+			}
+			res.Rejected = append(res.Rejected, rej)
+			continue
+		}
+		seen[sub.ID] = true
+		queued = append(queued, r)
+		res.Accepted = append(res.Accepted, r.ID)
+	}
+	if err := h.Queue.SendBatch(ctx, queued); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusAccepted, res), nil
 }

@@ -233,3 +233,57 @@ func TestBadRequestsAreRefusedAndNothingIsQueued(t *testing.T) {
 		})
 	}
 }
+
+func (f *fixture) batchRequest(body string) httpapi.Request {
+	r := f.request(body)
+	r.RouteKey, r.RawPath = "POST /v1/evaluations/batch", "/v1/evaluations/batch"
+	h := kiosk.Headers(f.kiosk, "POST", "/v1/evaluations/batch", []byte(body), f.now, nonce())
+	r.Headers["x-kiosk-nonce"], r.Headers["x-kiosk-signature"] = h[kiosk.HeaderNonce], h[kiosk.HeaderSignature]
+	return r
+}
+
+// TestABufferedBatchIsAcceptedRatingByRating: an offline kiosk posts its buffer; good ratings are
+// queued, a stale one and a duplicate are rejected with their own reasons, nothing is lost.
+func TestABufferedBatchIsAcceptedRatingByRating(t *testing.T) {
+	f := setup(t)
+	var subs []string
+	for i := range 23 {
+		at := f.now.Add(-time.Duration(i) * time.Hour).Format(time.RFC3339) // buffered over a day
+		subs = append(subs, fmt.Sprintf(`{"id":%q,"level":%d,"ratedAt":%q}`, uuid.NewString(), i%5+1, at))
+	}
+	stale := fmt.Sprintf(`{"id":%q,"level":5,"ratedAt":%q}`, uuid.NewString(), f.now.Add(-8*24*time.Hour).Format(time.RFC3339))
+	subs = append(subs, stale, subs[0]) // 25: one older than the window, one repeated
+	body := `{"ratings":[` + strings.Join(subs, ",") + `]}`
+	resp, err := f.router.Invoke(ctx, f.batchRequest(body))
+	if err != nil || resp.StatusCode != 202 {
+		t.Fatalf("batch: %d %s %v", resp.StatusCode, resp.Body, err)
+	}
+	var res evaluationapi.BatchResult
+	if err := json.Unmarshal([]byte(resp.Body), &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Accepted) != 23 || len(res.Rejected) != 2 || res.Rejected[0].Field != "ratings[23].ratedAt" || res.Rejected[1].Field != "ratings[24].id" {
+		t.Fatalf("result %+v", res)
+	}
+	got := map[string]bool{}
+	for range 5 { // drain: SQS hands out at most 10 a call
+		for _, r := range f.queued(t) {
+			got[r.ID] = true
+		}
+	}
+	if len(got) != 23 {
+		t.Errorf("%d ratings queued, want 23", len(got))
+	}
+	too := `{"ratings":[` + strings.Repeat(subs[1]+",", 25) + subs[1] + `]}`
+	if resp, _ := f.router.Invoke(ctx, f.batchRequest(too)); resp.StatusCode != 400 || !strings.Contains(resp.Body, `"field":"ratings"`) {
+		t.Errorf("26 ratings: %d %s", resp.StatusCode, resp.Body)
+	}
+	forged := f.batchRequest(body)
+	forged.Headers["x-kiosk-signature"] = strings.Repeat("0", 64)
+	if resp, _ := f.router.Invoke(ctx, forged); resp.StatusCode != 401 {
+		t.Errorf("forged batch: %d", resp.StatusCode)
+	}
+	if q := f.queued(t); len(q) != 0 {
+		t.Errorf("refused batches queued %d ratings", len(q))
+	}
+}
