@@ -21,6 +21,7 @@ func ratingSection(f ratingFigures) string {
 	fmt.Fprintf(&b, "| raw PutItem (baseline) | %.0f | 1.00× | baseline |\n", f.putRate)
 	fmt.Fprintf(&b, "| ingest alone: queued → counted | %.0f | %.2f× | %s |\n", f.ingestRate, f.ingestRate/f.putRate, met(f.ingestRate >= f.putRate))
 	fmt.Fprintf(&b, "| end to end: first signed POST → all counted | %.0f | %.2f× | %s |\n", f.e2eRate, f.e2eRate/f.putRate, met(f.e2eRate >= f.putRate))
+	fmt.Fprintf(&b, "| end to end, batch endpoint (25 ratings per signed POST /v1/evaluations/batch) | %.0f | %.2f× | %s |\n", f.batchRate, f.batchRate/f.putRate, met(f.batchRate >= f.putRate))
 	fmt.Fprintf(&b, "| *for comparison:* API only, first POST → last 202 (same run) | %.0f | %.2f× | |\n", f.acceptRate, f.acceptRate/f.putRate)
 	fmt.Fprintf(&b, "| *for comparison:* `dynamo.Ratings.Record` in this process, batches of 10, %d writers, no SQS/poller/RIE | %.0f | %.2f× | |\n", f.pollers, f.record, f.record/f.putRate)
 	fmt.Fprintf(&b, "| *for comparison:* the same with 1 writer (%d ratings) | %.0f | %.2f× | |\n\n", f.n/2, f.record1, f.record1/f.putRate)
@@ -28,6 +29,7 @@ func ratingSection(f ratingFigures) string {
 	b.WriteString("DynamoDB requests per rating, counted by the proxies (the ratings issue wants ≤ 0.5 on the ingest path):\n\n")
 	b.WriteString("| path | requests by operation | per rating | goal ≤ 0.5 |\n|---|---|---|---|\n")
 	fmt.Fprintf(&b, "| API (`evaluation-api`), end-to-end run | %s | %.3f | |\n", ddbproxy.Format(f.e2eAPIOps.Requests), perRating(f.e2eAPIOps, f.n))
+	fmt.Fprintf(&b, "| API (`evaluation-api`), batch endpoint | %s | %.3f | |\n", ddbproxy.Format(f.batchAPIOps.Requests), perRating(f.batchAPIOps, f.n))
 	fmt.Fprintf(&b, "| ingest (`evaluation-ingest`), ingest-alone run | %s | %.3f | %s |\n", ddbproxy.Format(f.ingestOps.Requests), perRating(f.ingestOps, f.n), met(perRating(f.ingestOps, f.n) <= ingestRequestGoal))
 	fmt.Fprintf(&b, "| ingest (`evaluation-ingest`), end-to-end run | %s | %.3f | %s |\n\n", ddbproxy.Format(f.e2eIngOps.Requests), perRating(f.e2eIngOps, f.n), met(perRating(f.e2eIngOps, f.n) <= ingestRequestGoal))
 

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -53,6 +54,10 @@ type ratingFigures struct {
 	e2eAPIOps  ddbproxy.Stats
 	e2eIngOps  ddbproxy.Stats
 	e2eCPU     cpuUse
+
+	// End to end with the batch endpoint: the same n ratings as signed batches of 25.
+	batchRate   float64
+	batchAPIOps ddbproxy.Stats
 }
 
 // ratingPath measures the kiosk rating path on the whole local stack.
@@ -91,6 +96,7 @@ func ratingPath(ctx context.Context, o options, r *report) error {
 		}},
 		{"ingest alone", func(ctx context.Context) error { return s.ingestAlone(ctx, in, meter, &f) }},
 		{"end to end", func(ctx context.Context) error { return s.endToEnd(ctx, in, meter, &f) }},
+		{"end to end, batches", func(ctx context.Context) error { return s.endToEndBatches(ctx, &f) }},
 	}
 	for _, st := range steps {
 		ctx, cancel := context.WithTimeout(ctx, o.phaseTimeout)
@@ -338,9 +344,50 @@ func (s *system) endToEnd(ctx context.Context, in *ingest, meter *cpuMeter, f *r
 	return nil
 }
 
+// endToEndBatches posts n more ratings as signed batches of 25 (POST /v1/evaluations/batch) from
+// c clients, and times from the first send until all are counted.
+func (s *system) endToEndBatches(ctx context.Context, f *ratingFigures) error {
+	const per = 25
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: f.c}}
+	batches := (f.n + per - 1) / per
+	type batch struct {
+		k    kiosk.Kiosk
+		body []byte
+	}
+	bs := make([]batch, batches)
+	for b := range bs {
+		k := s.kiosks[b%len(s.kiosks)]
+		var parts []string
+		for i := b * per; i < min(f.n, (b+1)*per); i++ {
+			rt := s.rating(i)
+			parts = append(parts, fmt.Sprintf(`{"id":%q,"level":%d,"ratedAt":%q}`, rt.ID, rt.Level, rt.RatedAt.Format(time.RFC3339)))
+		}
+		bs[b] = batch{k, []byte(`{"ratings":[` + strings.Join(parts, ",") + `]}`)}
+	}
+	s.proxy.Take()
+	start := time.Now()
+	if _, err := parallel(ctx, batches, f.c, func(ctx context.Context, b int) error {
+		headers := kiosk.Headers(bs[b].k, http.MethodPost, "/v1/evaluations/batch", bs[b].body, time.Now(), rand.Text())
+		return postTo(ctx, client, s.base+"/v1/evaluations/batch", bs[b].body, headers, http.StatusAccepted)
+	}); err != nil {
+		return fmt.Errorf("post batches: %w", err)
+	}
+	if err := s.waitCounted(ctx, int64(3*f.n)); err != nil {
+		return err
+	}
+	f.batchRate = float64(f.n) / time.Since(start).Seconds()
+	f.batchAPIOps = s.proxy.Take()
+	return nil
+}
+
 // post sends one POST /v1/evaluations and checks the status.
 func post(ctx context.Context, client *http.Client, base string, body []byte, headers map[string]string, want int) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/v1/evaluations", bytes.NewReader(body))
+	return postTo(ctx, client, base+"/v1/evaluations", body, headers, want)
+}
+
+// postTo sends one POST to url and checks the status.
+func postTo(ctx context.Context, client *http.Client, url string, body []byte, headers map[string]string, want int) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("request: %w", err)
 	}
