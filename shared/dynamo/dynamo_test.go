@@ -197,3 +197,28 @@ func TestDirectoryLoadsTheDemoData(t *testing.T) {
 		t.Errorf("unknown window: %v", err)
 	}
 }
+
+func TestOneServiceOneRating(t *testing.T) {
+	s := ratingsStore(t)
+	first, second, other := newRating("w1", 5, nov), newRating("w1", 1, nov), newRating("w1", 4, nov)
+	first.Ticket, second.Ticket, other.Ticket = "A-017", "A-017", "A-018"
+	res, err := s.Record(ctx, []rating.Rating{first, other})
+	if err != nil || len(res.Stored) != 2 {
+		t.Fatalf("first: %+v %v", res, err)
+	}
+	res, err = s.Record(ctx, []rating.Rating{second})
+	if err != nil || len(res.Stored) != 0 || len(res.Duplicates) != 1 {
+		t.Fatalf("a second rating of ticket A-017: %+v %v", res, err)
+	}
+	// The same ticket number in another hall, or on another day, is another service.
+	elsewhere := newRating("w9", 2, nov)
+	elsewhere.HallID, elsewhere.Ticket = "h2", "A-017"
+	tomorrow := newRating("w1", 3, nov.AddDate(0, 0, 1))
+	tomorrow.Ticket = "A-017"
+	if res, err := s.Record(ctx, []rating.Rating{elsewhere, tomorrow}); err != nil || len(res.Stored) != 2 {
+		t.Errorf("other hall / day: %+v %v", res, err)
+	}
+	if got := counts(t, s, "w1", "2026-11"); got.Total() != 3 || got[1] != 0 {
+		t.Errorf("counts %v", got)
+	}
+}

@@ -36,9 +36,9 @@ type Ratings struct {
 // maxTransactItems is DynamoDB's limit of items in one TransactWriteItems call.
 const maxTransactItems = 100
 
-// MaxRecordBatch is the most ratings Record accepts at once: with one counter per rating at worst,
-// a batch fills one transaction.
-const MaxRecordBatch = maxTransactItems / 2
+// MaxRecordBatch is the most ratings Record accepts at once: with a ticket marker and a counter
+// per rating at worst, a batch fills one transaction.
+const MaxRecordBatch = maxTransactItems / 3
 
 // RecordResult says which ratings were new and which had been stored before.
 type RecordResult struct {
@@ -83,7 +83,7 @@ func (s *Ratings) Record(ctx context.Context, rs []rating.Rating) (RecordResult,
 		pause = 20 * time.Millisecond
 	}
 	for attempt := 1; len(pending) > 0; attempt++ {
-		in, err := s.transaction(pending)
+		in, owners, err := s.transaction(pending)
 		if err != nil {
 			return RecordResult{}, err
 		}
@@ -94,9 +94,10 @@ func (s *Ratings) Record(ctx context.Context, rs []rating.Rating) (RecordResult,
 			}
 			return res, nil
 		}
-		dups, retryable := duplicatesIn(err, len(pending))
+		dups, retryable := duplicatesIn(err, owners)
 		if len(dups) > 0 {
-			// Those ratings were stored earlier: drop them and write the rest at once.
+			// Those ratings were stored earlier, or their service was rated already (the same
+			// queue ticket): drop them and write the rest at once.
 			kept := pending[:0]
 			for i, r := range pending {
 				if dups[i] {
@@ -128,21 +129,33 @@ func (s *Ratings) write(ctx context.Context, in *dynamodb.TransactWriteItemsInpu
 	return err
 }
 
-// transaction puts each pending rating (first, so cancellation reasons index them) and adds to
-// each counter once.
-func (s *Ratings) transaction(pending []rating.Rating) (*dynamodb.TransactWriteItemsInput, error) {
-	items := make([]types.TransactWriteItem, 0, 2*len(pending))
-	for _, r := range pending {
+// transaction puts each pending rating, a marker per queue ticket (one service, one rating) and
+// adds to each counter once. owners maps the index of each rating and marker item to its rating
+// in pending, so a cancellation reason names the rating at fault.
+func (s *Ratings) transaction(pending []rating.Rating) (*dynamodb.TransactWriteItemsInput, map[int]int, error) {
+	items := make([]types.TransactWriteItem, 0, 3*len(pending))
+	owners := map[int]int{}
+	for i, r := range pending {
 		item, err := marshal(ratingItem{PK: "RATING#" + r.ID, SK: "RATING", Rating: r})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		item["month"] = str(r.Month().String())
+		owners[len(items)] = i
 		items = append(items, types.TransactWriteItem{Put: &types.Put{
 			TableName:           &s.Table,
 			Item:                item,
 			ConditionExpression: aws.String("attribute_not_exists(pk)"),
 		}})
+		if r.Ticket != "" {
+			// Tickets restart every day in every hall.
+			owners[len(items)] = i
+			items = append(items, types.TransactWriteItem{Put: &types.Put{
+				TableName:           &s.Table,
+				Item:                key("TICKET#"+r.HallID+"#"+calendar.DateOf(r.RatedAt).String()+"#"+r.Ticket, "TICKET"),
+				ConditionExpression: aws.String("attribute_not_exists(pk)"),
+			}})
+		}
 	}
 	now := s.Now().UTC().Format(time.RFC3339Nano)
 	for ck, c := range rating.Tally(pending) {
@@ -169,12 +182,12 @@ func (s *Ratings) transaction(pending []rating.Rating) (*dynamodb.TransactWriteI
 			ExpressionAttributeValues: values,
 		}})
 	}
-	return &dynamodb.TransactWriteItemsInput{TransactItems: items}, nil
+	return &dynamodb.TransactWriteItemsInput{TransactItems: items}, owners, nil
 }
 
-// duplicatesIn reads a cancelled transaction: which of the first n items (the rating puts) failed
-// their condition, and whether the cancellation is worth retrying as it is.
-func duplicatesIn(err error, n int) (map[int]bool, bool) {
+// duplicatesIn reads a cancelled transaction: which ratings (by their index in pending, through
+// owners) failed a condition, and whether the cancellation is worth retrying as it is.
+func duplicatesIn(err error, owners map[int]int) (map[int]bool, bool) {
 	var cancelled *types.TransactionCanceledException
 	if !errors.As(err, &cancelled) {
 		return nil, isThrottlingCode(err) || isTransient(err)
@@ -184,8 +197,10 @@ func duplicatesIn(err error, n int) (map[int]bool, bool) {
 	for i, reason := range cancelled.CancellationReasons {
 		code := aws.ToString(reason.Code)
 		switch {
-		case code == "ConditionalCheckFailed" && i < n:
-			dups[i] = true
+		case code == "ConditionalCheckFailed":
+			if r, ok := owners[i]; ok {
+				dups[r] = true
+			}
 		case code == "TransactionConflict", code == "ThrottlingError", code == "ProvisionedThroughputExceeded":
 			retryable = true
 		}

@@ -6,7 +6,9 @@ package rating
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"banban/shared/apperr"
 	"banban/shared/calendar"
@@ -52,6 +54,12 @@ type Rating struct {
 	Level      Level     `json:"level"`
 	RatedAt    time.Time `json:"ratedAt"`
 	ReceivedAt time.Time `json:"receivedAt"`
+	Channel    string    `json:"channel"`              // kiosk
+	Tags       []string  `json:"tags,omitempty"`       // reason codes of the catalogue
+	Comment    string    `json:"comment,omitempty"`    // the rater's words, identifiers masked
+	StaffID    string    `json:"staffId,omitempty"`    // the clerk on duty at the window (the rated, not the rater)
+	MatterCode string    `json:"matterCode,omitempty"` // the matter served
+	Ticket     string    `json:"ticket,omitempty"`     // the queue ticket of the service: one service, one rating
 }
 
 // Month is the Asia/Shanghai month the rating counts in: the month it was given, not received.
@@ -85,11 +93,59 @@ type Policy struct {
 	ClockSkew time.Duration
 }
 
-// Submission is what a kiosk sends for one rating.
+// Submission is what a kiosk sends for one rating. Nothing in it may name the rater: unknown
+// fields (an ID number, a phone, a name, an openid) are refused, and identifiers typed into the
+// comment are masked.
 type Submission struct {
-	ID      string `json:"id"`
-	Level   int    `json:"level"`
-	RatedAt string `json:"ratedAt"`
+	ID         string   `json:"id"`
+	Level      int      `json:"level"`
+	RatedAt    string   `json:"ratedAt"`
+	Tags       []string `json:"tags,omitempty"`
+	Comment    string   `json:"comment,omitempty"`
+	StaffID    string   `json:"staffId,omitempty"`
+	MatterCode string   `json:"matterCode,omitempty"`
+	Ticket     string   `json:"ticket,omitempty"`
+}
+
+// MaxComment is the longest comment, in characters.
+const MaxComment = 200
+
+var (
+	staffPattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+	matterPattern = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{1,39}$`)
+	ticketPattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,32}$`)
+	// Runs of digits long enough to be a phone or ID number (with an optional X), masked in comments.
+	identifierPattern = regexp.MustCompile(`[0-9]{6,}[0-9Xx]?`)
+)
+
+// Details checks the optional parts of a submission and returns them cleaned: known tags, a
+// comment within its length with identifiers masked, well-formed staff, matter and ticket.
+func (s Submission) Details() (tags []string, comment string, err error) {
+	seen := map[string]bool{}
+	for _, t := range s.Tags {
+		if !KnownTag(t) {
+			return nil, "", apperr.InvalidField("tags", "%q is not a reason of the catalogue", t)
+		}
+		if !seen[t] {
+			seen[t] = true
+			tags = append(tags, t)
+		}
+	}
+	if utf8.RuneCountInString(s.Comment) > MaxComment {
+		return nil, "", apperr.InvalidField("comment", "is longer than %d characters", MaxComment)
+	}
+	switch {
+	case s.StaffID != "" && !staffPattern.MatchString(s.StaffID):
+		return nil, "", apperr.InvalidField("staffId", "is not a staff id")
+	case s.MatterCode != "" && !matterPattern.MatchString(s.MatterCode):
+		return nil, "", apperr.InvalidField("matterCode", "is not a matter code")
+	case s.Ticket != "" && !ticketPattern.MatchString(s.Ticket):
+		return nil, "", apperr.InvalidField("ticket", "must be 1 to 32 letters, digits or dashes")
+	}
+	comment = identifierPattern.ReplaceAllStringFunc(strings.TrimSpace(s.Comment), func(m string) string {
+		return strings.Repeat("*", len(m))
+	})
+	return tags, comment, nil
 }
 
 // Accept validates a submission received at now and returns the rating's level and time.

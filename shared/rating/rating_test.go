@@ -118,3 +118,25 @@ func mustMonth(t *testing.T, s string) calendar.Month {
 	}
 	return m
 }
+
+func TestDetailsCleanTheOptionalParts(t *testing.T) {
+	s := Submission{Tags: []string{"S01", "H02", "S01"}, Comment: "  等了很久，我的电话13800138000请回电 ", StaffID: "clerk-zb-a01", MatterCode: "SCJG-001", Ticket: "A-0123"}
+	tags, comment, err := s.Details()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tags) != 2 || comment != "等了很久，我的电话***********请回电" {
+		t.Errorf("tags %v, comment %q", tags, comment)
+	}
+	for field, bad := range map[string]Submission{
+		"tags":       {Tags: []string{"X99"}},
+		"comment":    {Comment: string(make([]rune, MaxComment+1))},
+		"staffId":    {StaffID: "Clerk 1"},
+		"matterCode": {MatterCode: "scjg"},
+		"ticket":     {Ticket: "A 1"},
+	} {
+		if _, _, err := bad.Details(); func() string { e, _ := apperr.As(err); return e.Field }() != field {
+			t.Errorf("bad %s: %v", field, err)
+		}
+	}
+}

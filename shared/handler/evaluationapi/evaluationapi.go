@@ -82,6 +82,7 @@ func (h *Handler) Routes(log *slog.Logger) *httpapi.Router {
 	r := httpapi.NewRouter(log)
 	r.Handle("POST /v1/evaluations", h.PostEvaluation)
 	r.Handle("POST /v1/evaluations/batch", h.PostBatch)
+	r.Handle("GET /v1/rating-tags", h.ListTags)
 	return r
 }
 
@@ -109,9 +110,14 @@ func (h *Handler) rating(k kiosk.Kiosk, sub rating.Submission, now time.Time) (r
 	if err != nil {
 		return rating.Rating{}, err
 	}
+	tags, comment, err := sub.Details()
+	if err != nil {
+		return rating.Rating{}, err
+	}
 	return rating.Rating{
 		ID: sub.ID, KioskID: k.ID, WindowID: k.WindowID, HallID: k.HallID, UnitID: k.UnitID,
-		Level: level, RatedAt: at.UTC(), ReceivedAt: now.UTC(),
+		Level: level, RatedAt: at.UTC(), ReceivedAt: now.UTC(), Channel: "kiosk",
+		Tags: tags, Comment: comment, StaffID: sub.StaffID, MatterCode: sub.MatterCode, Ticket: sub.Ticket,
 	}, nil
 }
 
@@ -201,4 +207,11 @@ func (h *Handler) PostBatch(ctx context.Context, req httpapi.Request) (httpapi.R
 		return httpapi.Response{}, err
 	}
 	return httpapi.JSON(http.StatusAccepted, res), nil
+}
+
+// ListTags answers GET /v1/rating-tags: the reason catalogue kiosks and mini-programs offer.
+func (h *Handler) ListTags(context.Context, httpapi.Request) (httpapi.Response, error) {
+	resp := httpapi.JSON(http.StatusOK, map[string][]rating.Tag{"tags": rating.Tags})
+	resp.Headers["Cache-Control"] = "public, max-age=3600"
+	return resp, nil
 }
