@@ -84,7 +84,7 @@ func TestRealTemplate(t *testing.T) {
 	if fn.Policies == nil {
 		t.Error("policies missing")
 	}
-	if len(fn.Events) != 1 || fn.Events[0].HttpApi == nil || !fn.Events[0].HttpApi.Public() ||
+	if len(fn.Events) != 3 || fn.Events[0].HttpApi == nil || !fn.Events[0].HttpApi.Public() ||
 		fn.Events[0].HttpApi.RouteKey() != "POST /v1/evaluations" || fn.Events[0].HttpApi.ApiID != "HttpApi" {
 		t.Errorf("events: %+v", fn.Events)
 	}
