@@ -12,7 +12,10 @@ import (
 
 func main() {
 	lambdamain.Start(func(_ context.Context, env lambdamain.Env[evaluationstaff.Config]) (any, error) {
-		h := evaluationstaff.New(env.Config, awsclient.DynamoDB(env.AWS), time.Now)
+		h, err := evaluationstaff.New(env.Config, awsclient.DynamoDB(env.AWS), time.Now)
+		if err != nil {
+			return nil, err
+		}
 		return h.Routes(env.Log).Invoke, nil
 	})
 }

@@ -140,3 +140,26 @@ func TestDetailsCleanTheOptionalParts(t *testing.T) {
 		}
 	}
 }
+
+func TestBuckets(t *testing.T) {
+	b, err := ParseBuckets("good=4,5;average=3;poor=1,2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := b.Summarize(Counts{0, 1, 2, 3, 10, 84})
+	if s.Good != 94 || s.Average != 3 || s.Poor != 3 || s.GoodRate != 0.94 {
+		t.Errorf("summary %+v", s)
+	}
+	strict, err := ParseBuckets("good=5;average=3,4;poor=1,2")
+	if err != nil || strict.Summarize(Counts{0, 0, 0, 0, 1, 1}).GoodRate != 0.5 {
+		t.Errorf("strict buckets: %v", err)
+	}
+	if (Buckets{}).Summarize(Counts{}).GoodRate != 0 {
+		t.Error("a rate without ratings")
+	}
+	for _, bad := range []string{"good=4,5;average=3", "good=4,5;average=3,4;poor=1,2", "good=6;average=3;poor=1,2,4,5", "best=5", "good"} {
+		if _, err := ParseBuckets(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

@@ -21,6 +21,7 @@ import (
 type Config struct {
 	RatingsTable   string `env:"RATINGS_TABLE,required"`
 	DirectoryTable string `env:"DIRECTORY_TABLE,required"`
+	RatingBuckets  string `env:"RATING_BUCKETS" envDefault:"good=4,5;average=3;poor=1,2"`
 }
 
 // Windows finds service windows.
@@ -37,16 +38,22 @@ type Counters interface {
 type Handler struct {
 	Windows  Windows
 	Counters Counters
+	Buckets  rating.Buckets
 	Now      func() time.Time
 }
 
 // New wires the handler to the directory and ratings tables.
-func New(cfg Config, db dynamo.API, now func() time.Time) *Handler {
+func New(cfg Config, db dynamo.API, now func() time.Time) (*Handler, error) {
+	buckets, err := rating.ParseBuckets(cfg.RatingBuckets)
+	if err != nil {
+		return nil, err
+	}
 	return &Handler{
 		Windows:  &dynamo.Directory{DB: db, Table: cfg.DirectoryTable},
 		Counters: &dynamo.Ratings{DB: db, Table: cfg.RatingsTable, Now: now},
+		Buckets:  buckets,
 		Now:      now,
-	}
+	}, nil
 }
 
 // Routes registers the handler's routes.
@@ -71,6 +78,7 @@ type WindowStats struct {
 	Month    string       `json:"month"`
 	Total    int64        `json:"total"`
 	Levels   []LevelCount `json:"levels"`
+	rating.Summary
 }
 
 // WindowStats answers GET /v1/windows/{windowId}/stats?month=YYYY-MM (default: this month).
@@ -100,7 +108,7 @@ func (h *Handler) WindowStats(ctx context.Context, req httpapi.Request) (httpapi
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	out := WindowStats{WindowID: w.ID, HallID: w.HallID, UnitID: w.UnitID, Month: month.String(), Total: c.Total()}
+	out := WindowStats{WindowID: w.ID, HallID: w.HallID, UnitID: w.UnitID, Month: month.String(), Total: c.Total(), Summary: h.Buckets.Summarize(c)}
 	for _, l := range rating.Levels {
 		out.Levels = append(out.Levels, LevelCount{Level: int(l), Name: l.Name(), Count: c[l]})
 	}

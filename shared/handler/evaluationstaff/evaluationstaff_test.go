@@ -44,7 +44,12 @@ func TestWindowStatsAuthorizationAndCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := evaluationstaff.Config{RatingsTable: env.Table(t, "RatingsTable"), DirectoryTable: env.Table(t, "DirectoryTable")}
-	router := evaluationstaff.New(cfg, db, func() time.Time { return now }).Routes(slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	cfg.RatingBuckets = "good=4,5;average=3;poor=1,2"
+	h, err := evaluationstaff.New(cfg, db, func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	router := h.Routes(slog.New(slog.NewJSONHandler(io.Discard, nil)))
 
 	get := func(window string, query map[string]string, claims map[string]string) (int, string) {
 		req := httpapi.Request{RouteKey: "GET /v1/windows/{windowId}/stats", PathParameters: map[string]string{"windowId": window},
@@ -92,7 +97,8 @@ func TestWindowStatsAuthorizationAndCounts(t *testing.T) {
 	}
 	if ws.Total != 5 || ws.Month != "2026-11" || ws.UnitID != "zb-scjg" || len(ws.Levels) != 5 ||
 		ws.Levels[0] != (evaluationstaff.LevelCount{Level: 1, Name: "非常不满意", Count: 1}) ||
-		ws.Levels[4] != (evaluationstaff.LevelCount{Level: 5, Name: "非常满意", Count: 2}) {
+		ws.Levels[4] != (evaluationstaff.LevelCount{Level: 5, Name: "非常满意", Count: 2}) ||
+		ws.Good != 3 || ws.Average != 1 || ws.Poor != 1 || ws.GoodRate != 0.6 {
 		t.Errorf("stats %s", body)
 	}
 	// Without a month the current Shanghai month is read; another month is empty.
