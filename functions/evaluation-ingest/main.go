@@ -12,6 +12,10 @@ import (
 
 func main() {
 	lambdamain.Start(func(_ context.Context, env lambdamain.Env[evaluationingest.Config]) (any, error) {
-		return evaluationingest.New(env.Config, awsclient.DynamoDB(env.AWS), env.Log, time.Now).Handle, nil
+		h, err := evaluationingest.New(env.Config, awsclient.DynamoDB(env.AWS), env.Log, time.Now)
+		if err != nil {
+			return nil, err
+		}
+		return h.Handle, nil
 	})
 }

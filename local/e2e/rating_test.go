@@ -181,3 +181,73 @@ func TestASignedRatingIsCountedOnce(t *testing.T) {
 		t.Errorf("only %d exchanges were checked against the OpenAPI contract", s.contract.checked())
 	}
 }
+
+// TestAPoorRatingOpensARectification: a poor rating opens its unit's ticket once; the unit
+// answers, the city sends it back, the unit answers again, the city verifies.
+func TestAPoorRatingOpensARectification(t *testing.T) {
+	s := start(t)
+	ctx := context.Background()
+	w, err := s.directory.Window(ctx, "zb-a01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := demo.Register(ctx, s.kiosks, demo.KioskID(w.ID), w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	id := uuid.NewString()
+	body := fmt.Sprintf(`{"id":%q,"level":1,"ratedAt":%q,"tags":["S01","H02"],"comment":"态度不好，电话13800138000","ticket":"A-031"}`, id, now.Format(time.RFC3339))
+	for range 2 { // posted twice: one ticket
+		if status, answer := s.do(t, "POST", "/v1/evaluations", signed(k, body, now), body); status != 202 {
+			t.Fatalf("rating: %d %s", status, answer)
+		}
+	}
+	unitAdmin := with(s.token(t, map[string]any{"sub": "unit-admin-scjg", "role": "unit_admin", "unit": "zb-scjg"}), "Content-Type", "application/json")
+	city := with(s.token(t, map[string]any{"sub": "city-admin-lu", "role": "city_admin"}), "Content-Type", "application/json")
+	otherUnit := s.token(t, map[string]any{"sub": "unit-admin-rsj", "role": "unit_admin", "unit": "zb-rsj"})
+	var page struct {
+		Tickets []struct {
+			ID, State, Comment string
+			Version            int
+			Tags               []string
+		}
+	}
+	testenv.Eventually(t, 15*time.Second, func() error {
+		status, answer := s.do(t, "GET", "/v1/rectifications", unitAdmin, "")
+		if status != 200 || json.Unmarshal([]byte(answer), &page) != nil || len(page.Tickets) == 0 {
+			return fmt.Errorf("tickets: %d %s", status, answer)
+		}
+		return nil
+	})
+	s.drained(t)
+	if status, answer := s.do(t, "GET", "/v1/rectifications", unitAdmin, ""); status != 200 || json.Unmarshal([]byte(answer), &page) != nil ||
+		len(page.Tickets) != 1 || page.Tickets[0].ID != id || page.Tickets[0].State != "open" || len(page.Tickets[0].Tags) != 2 ||
+		strings.Contains(page.Tickets[0].Comment, "13800138000") {
+		t.Fatalf("tickets after two posts: %d %s", status, answer)
+	}
+	path := "/v1/rectifications/" + id
+	if status, _ := s.do(t, "GET", path, otherUnit, ""); status != 404 {
+		t.Errorf("another unit read the ticket: %d", status)
+	}
+	if status, _ := s.do(t, "GET", "/v1/rectifications?unit=zb-scjg", otherUnit, ""); status != 403 {
+		t.Errorf("another unit listed the tickets: %d", status)
+	}
+	step := func(h map[string]string, what, body string, want int) {
+		t.Helper()
+		if status, answer := s.do(t, "POST", path+"/"+what, h, body); status != want {
+			t.Fatalf("%s: %d %s", what, status, answer)
+		}
+	}
+	step(city, "response", `{"findings":"x","measures":"y","version":1}`, 403)
+	step(unitAdmin, "response", `{"findings":"","measures":"y","version":1}`, 400)
+	step(unitAdmin, "response", `{"findings":"窗口人员解释政策不耐心","measures":"开展服务礼仪培训，周例会通报","version":1}`, 200)
+	step(unitAdmin, "review", `{"verified":true,"version":2}`, 403)
+	step(city, "review", `{"verified":false,"version":2}`, 400)
+	step(city, "review", `{"verified":false,"note":"整改措施不具体","version":2}`, 200)
+	step(unitAdmin, "response", `{"findings":"窗口人员解释政策不耐心","measures":"培训后回访办事人，三个月内复查","version":3}`, 200)
+	step(city, "review", `{"verified":true,"version":4}`, 200)
+	if status, answer := s.do(t, "GET", path, unitAdmin, ""); status != 200 || !strings.Contains(answer, `"state":"verified"`) {
+		t.Errorf("final: %d %s", status, answer)
+	}
+}

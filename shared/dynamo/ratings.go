@@ -13,6 +13,7 @@ import (
 
 	"banban/shared/calendar"
 	"banban/shared/rating"
+	"banban/shared/rectification"
 )
 
 // Ratings stores ratings and their monthly window counters in one table:
@@ -31,14 +32,17 @@ type Ratings struct {
 	Attempts int
 	// Backoff is the first pause between attempts, doubled each time (default 20ms).
 	Backoff time.Duration
+	// Rectify, when set, names the ratings that open a rectification ticket (average and poor
+	// ones); each ticket is written in the rating's own transaction, so it opens exactly once.
+	Rectify func(ctx context.Context, r rating.Rating) (rectification.Ticket, bool, error)
 }
 
 // maxTransactItems is DynamoDB's limit of items in one TransactWriteItems call.
 const maxTransactItems = 100
 
-// MaxRecordBatch is the most ratings Record accepts at once: with a ticket marker and a counter
-// per rating at worst, a batch fills one transaction.
-const MaxRecordBatch = maxTransactItems / 3
+// MaxRecordBatch is the most ratings Record accepts at once: with a ticket marker, a
+// rectification and a counter per rating at worst, a batch fills one transaction.
+const MaxRecordBatch = maxTransactItems / 4
 
 // RecordResult says which ratings were new and which had been stored before.
 type RecordResult struct {
@@ -83,7 +87,7 @@ func (s *Ratings) Record(ctx context.Context, rs []rating.Rating) (RecordResult,
 		pause = 20 * time.Millisecond
 	}
 	for attempt := 1; len(pending) > 0; attempt++ {
-		in, owners, err := s.transaction(pending)
+		in, owners, err := s.transaction(ctx, pending)
 		if err != nil {
 			return RecordResult{}, err
 		}
@@ -132,7 +136,7 @@ func (s *Ratings) write(ctx context.Context, in *dynamodb.TransactWriteItemsInpu
 // transaction puts each pending rating, a marker per queue ticket (one service, one rating) and
 // adds to each counter once. owners maps the index of each rating and marker item to its rating
 // in pending, so a cancellation reason names the rating at fault.
-func (s *Ratings) transaction(pending []rating.Rating) (*dynamodb.TransactWriteItemsInput, map[int]int, error) {
+func (s *Ratings) transaction(ctx context.Context, pending []rating.Rating) (*dynamodb.TransactWriteItemsInput, map[int]int, error) {
 	items := make([]types.TransactWriteItem, 0, 3*len(pending))
 	owners := map[int]int{}
 	for i, r := range pending {
@@ -147,6 +151,21 @@ func (s *Ratings) transaction(pending []rating.Rating) (*dynamodb.TransactWriteI
 			Item:                item,
 			ConditionExpression: aws.String("attribute_not_exists(pk)"),
 		}})
+		if s.Rectify != nil {
+			t, ok, err := s.Rectify(ctx, r)
+			if err != nil {
+				return nil, nil, err
+			}
+			if ok {
+				item, err := rectificationItem(t)
+				if err != nil {
+					return nil, nil, err
+				}
+				owners[len(items)] = i
+				items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item,
+					ConditionExpression: aws.String("attribute_not_exists(pk)")}})
+			}
+		}
 		if r.Ticket != "" {
 			// Tickets restart every day in every hall.
 			owners[len(items)] = i

@@ -16,11 +16,15 @@ import (
 	"banban/shared/dynamo"
 	"banban/shared/logging"
 	"banban/shared/rating"
+	"banban/shared/rectification"
 )
 
 // Config is read from the environment set by template.yaml.
 type Config struct {
-	RatingsTable string `env:"RATINGS_TABLE,required"`
+	RatingsTable   string `env:"RATINGS_TABLE,required"`
+	DirectoryTable string `env:"DIRECTORY_TABLE,required"`
+	RatingBuckets  string `env:"RATING_BUCKETS" envDefault:"good=4,5;average=3;poor=1,2"`
+	RectifyDays    int    `env:"RECTIFY_DAYS" envDefault:"5"`
 }
 
 // Recorder stores ratings exactly once; see dynamo.Ratings.
@@ -34,9 +38,25 @@ type Handler struct {
 	Log     *slog.Logger
 }
 
-// New wires the handler to the ratings table.
-func New(cfg Config, db dynamo.API, log *slog.Logger, now func() time.Time) *Handler {
-	return &Handler{Ratings: &dynamo.Ratings{DB: db, Table: cfg.RatingsTable, Now: now}, Log: log}
+// New wires the handler to the ratings table. Average and poor ratings open a rectification
+// ticket (查摆整改) due in cfg.RectifyDays working days, its first response the same working day.
+func New(cfg Config, db dynamo.API, log *slog.Logger, now func() time.Time) (*Handler, error) {
+	buckets, err := rating.ParseBuckets(cfg.RatingBuckets)
+	if err != nil {
+		return nil, err
+	}
+	calendars := (&dynamo.Directory{DB: db, Table: cfg.DirectoryTable}).Calendars(now)
+	rectify := func(ctx context.Context, r rating.Rating) (rectification.Ticket, bool, error) {
+		if !rectification.Needs(r, buckets) {
+			return rectification.Ticket{}, false, nil
+		}
+		cal, err := calendars(ctx)
+		if err != nil {
+			return rectification.Ticket{}, false, err
+		}
+		return rectification.OpenFor(r, cal, cfg.RectifyDays, now()), true, nil
+	}
+	return &Handler{Ratings: &dynamo.Ratings{DB: db, Table: cfg.RatingsTable, Now: now, Rectify: rectify}, Log: log}, nil
 }
 
 // Handle records a batch and reports the messages to redeliver.

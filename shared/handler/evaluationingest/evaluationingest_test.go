@@ -68,8 +68,11 @@ func TestRetriesRedeliveriesAndCrashesCountOnce(t *testing.T) {
 	}
 	send(t, q, url, `{"id":"not-a-uuid","level":7}`)
 
-	h := evaluationingest.New(evaluationingest.Config{RatingsTable: env.Table(t, "RatingsTable")}, db,
-		slog.New(slog.NewJSONHandler(io.Discard, nil)), time.Now)
+	h, err := evaluationingest.New(evaluationingest.Config{RatingsTable: env.Table(t, "RatingsTable"), DirectoryTable: env.Table(t, "DirectoryTable"),
+		RatingBuckets: "good=4,5;average=3;poor=1,2", RectifyDays: 5}, db, slog.New(slog.NewJSONHandler(io.Discard, nil)), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	// The first delivery is handled and then "crashes": nothing is deleted.
 	first, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1})

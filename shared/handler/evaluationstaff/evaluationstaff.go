@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"banban/shared/apperr"
@@ -15,6 +16,7 @@ import (
 	"banban/shared/dynamo"
 	"banban/shared/httpapi"
 	"banban/shared/rating"
+	"banban/shared/rectification"
 )
 
 // Config is read from the environment set by template.yaml.
@@ -34,10 +36,18 @@ type Counters interface {
 	WindowMonth(ctx context.Context, windowID string, m calendar.Month) (rating.Counts, error)
 }
 
+// Tickets keeps rectification tickets.
+type Tickets interface {
+	Get(ctx context.Context, id string) (rectification.Ticket, error)
+	Update(ctx context.Context, t rectification.Ticket) error
+	ByUnit(ctx context.Context, unit, cursor string, limit int) ([]rectification.Ticket, string, error)
+}
+
 // Handler serves the staff rating routes.
 type Handler struct {
 	Windows  Windows
 	Counters Counters
+	Tickets  Tickets
 	Buckets  rating.Buckets
 	Now      func() time.Time
 }
@@ -51,6 +61,7 @@ func New(cfg Config, db dynamo.API, now func() time.Time) (*Handler, error) {
 	return &Handler{
 		Windows:  &dynamo.Directory{DB: db, Table: cfg.DirectoryTable},
 		Counters: &dynamo.Ratings{DB: db, Table: cfg.RatingsTable, Now: now},
+		Tickets:  &dynamo.Rectifications{DB: db, Table: cfg.RatingsTable},
 		Buckets:  buckets,
 		Now:      now,
 	}, nil
@@ -60,6 +71,10 @@ func New(cfg Config, db dynamo.API, now func() time.Time) (*Handler, error) {
 func (h *Handler) Routes(log *slog.Logger) *httpapi.Router {
 	r := httpapi.NewRouter(log)
 	r.Handle("GET /v1/windows/{windowId}/stats", h.WindowStats)
+	r.Handle("GET /v1/rectifications", h.ListTickets)
+	r.Handle("GET /v1/rectifications/{id}", h.GetTicket)
+	r.Handle("POST /v1/rectifications/{id}/response", h.RespondTicket)
+	r.Handle("POST /v1/rectifications/{id}/review", h.ReviewTicket)
 	return r
 }
 
@@ -117,4 +132,139 @@ func (h *Handler) WindowStats(ctx context.Context, req httpapi.Request) (httpapi
 
 func forbidden(p auth.Principal) error {
 	return apperr.New(apperr.Forbidden, "forbidden", "role %s may not read this window's figures", p.Role)
+}
+
+// TicketPage is a page of rectification tickets.
+type TicketPage struct {
+	Tickets []rectification.Ticket `json:"tickets"`
+	Next    string                 `json:"next,omitempty"`
+}
+
+// ListTickets answers GET /v1/rectifications?unit=&limit=&cursor=: a unit's tickets, newest
+// first — its own for a unit administrator, any unit's for the city.
+func (h *Handler) ListTickets(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, err := httpapi.Principal(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	q := req.QueryStringParameters
+	unit := q["unit"]
+	if unit == "" && p.Role == auth.UnitAdmin {
+		unit = p.UnitID
+	}
+	if !directory.ValidID(unit) {
+		return httpapi.Response{}, apperr.InvalidField("unit", "name the unit")
+	}
+	if !(p.Role == auth.CityAdmin || (p.Role == auth.UnitAdmin && p.UnitID == unit)) {
+		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "role %s may not read this unit's rectifications", p.Role)
+	}
+	limit := 0
+	if s, ok := q["limit"]; ok {
+		if limit, err = strconv.Atoi(s); err != nil {
+			return httpapi.Response{}, apperr.InvalidField("limit", "must be a number")
+		}
+	}
+	list, next, err := h.Tickets.ByUnit(ctx, unit, q["cursor"], limit)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, TicketPage{Tickets: list, Next: next}), nil
+}
+
+func (h *Handler) ticket(ctx context.Context, req httpapi.Request) (auth.Principal, rectification.Ticket, error) {
+	p, err := httpapi.Principal(req)
+	if err != nil {
+		return p, rectification.Ticket{}, err
+	}
+	id := req.PathParameters["id"]
+	if !rating.ValidID(id) {
+		return p, rectification.Ticket{}, apperr.InvalidField("id", "is not a ticket id")
+	}
+	t, err := h.Tickets.Get(ctx, id)
+	if err != nil {
+		return p, rectification.Ticket{}, err
+	}
+	if !t.CanSee(p) {
+		return p, rectification.Ticket{}, apperr.New(apperr.NotFound, "not_found", "rectification not found")
+	}
+	return p, t, nil
+}
+
+// GetTicket answers GET /v1/rectifications/{id}.
+func (h *Handler) GetTicket(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	_, t, err := h.ticket(ctx, req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, t), nil
+}
+
+// TicketResponse is the body of POST /v1/rectifications/{id}/response.
+type TicketResponse struct {
+	Findings string `json:"findings"`
+	Measures string `json:"measures"`
+	Version  int    `json:"version"`
+}
+
+// RespondTicket answers POST /v1/rectifications/{id}/response: the unit's findings (查摆) and
+// measures (整改).
+func (h *Handler) RespondTicket(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, t, err := h.ticket(ctx, req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	var in TicketResponse
+	if err := decode(req, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if in.Version != t.Version {
+		return httpapi.Response{}, apperr.New(apperr.Conflict, "stale_version", "the ticket is at version %d; read it again", t.Version)
+	}
+	next, err := t.Respond(p, in.Findings, in.Measures, h.Now())
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := h.Tickets.Update(ctx, next); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, next), nil
+}
+
+// TicketReview is the body of POST /v1/rectifications/{id}/review.
+type TicketReview struct {
+	Verified bool   `json:"verified"`
+	Note     string `json:"note,omitempty"`
+	Version  int    `json:"version"`
+}
+
+// ReviewTicket answers POST /v1/rectifications/{id}/review: the city verifies the measures or
+// sends them back with a note.
+func (h *Handler) ReviewTicket(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, t, err := h.ticket(ctx, req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	var in TicketReview
+	if err := decode(req, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if in.Version != t.Version {
+		return httpapi.Response{}, apperr.New(apperr.Conflict, "stale_version", "the ticket is at version %d; read it again", t.Version)
+	}
+	next, err := t.Review(p, in.Verified, in.Note, h.Now())
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := h.Tickets.Update(ctx, next); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, next), nil
+}
+
+func decode(req httpapi.Request, v any) error {
+	body, err := httpapi.Body(req, 16<<10)
+	if err != nil {
+		return err
+	}
+	return httpapi.DecodeJSON(req, body, v)
 }

@@ -1,0 +1,146 @@
+// Package rectification is the follow-up of an average or poor rating (查摆整改): a ticket for the
+// window's unit, its first response due the same working day ("immediately") and its findings and
+// measures due within a number of working days; the city verifies the measures or sends them back.
+package rectification
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"banban/shared/apperr"
+	"banban/shared/auth"
+	"banban/shared/rating"
+)
+
+// State of a ticket.
+type State string
+
+// The states: open → responded (the unit reports findings and measures) → verified, or sent back
+// to be answered again.
+const (
+	Open      State = "open"
+	Responded State = "responded"
+	Verified  State = "verified"
+	SentBack  State = "sent_back"
+)
+
+// Ticket is one rectification.
+type Ticket struct {
+	ID          string       `json:"id"` // the rating's id: one ticket per rating
+	WindowID    string       `json:"windowId"`
+	HallID      string       `json:"hallId"`
+	UnitID      string       `json:"unitId"`
+	StaffID     string       `json:"staffId,omitempty"`
+	Level       rating.Level `json:"level"`
+	Tags        []string     `json:"tags,omitempty"`
+	Comment     string       `json:"comment,omitempty"`
+	RatedAt     time.Time    `json:"ratedAt"`
+	OpenedAt    time.Time    `json:"openedAt"`
+	RespondBy   time.Time    `json:"respondBy"` // first response: the same working day
+	DueAt       time.Time    `json:"dueAt"`     // findings and measures
+	State       State        `json:"state"`
+	Version     int          `json:"version"`
+	Findings    string       `json:"findings,omitempty"` // 查摆: what went wrong
+	Measures    string       `json:"measures,omitempty"` // 整改: what the unit changed
+	RespondedBy string       `json:"respondedBy,omitempty"`
+	RespondedAt *time.Time   `json:"respondedAt,omitempty"`
+	ReviewedBy  string       `json:"reviewedBy,omitempty"`
+	ReviewedAt  *time.Time   `json:"reviewedAt,omitempty"`
+	ReviewNote  string       `json:"reviewNote,omitempty"`
+}
+
+// Deadlines computes due times on the working-day calendar.
+type Deadlines interface {
+	Deadline(t time.Time, workingDays int) time.Time
+}
+
+// OpenFor opens the ticket of an average or poor rating, received at now.
+func OpenFor(r rating.Rating, cal Deadlines, days int, now time.Time) Ticket {
+	return Ticket{ID: r.ID, WindowID: r.WindowID, HallID: r.HallID, UnitID: r.UnitID, StaffID: r.StaffID, Level: r.Level,
+		Tags: r.Tags, Comment: r.Comment, RatedAt: r.RatedAt, OpenedAt: now,
+		RespondBy: cal.Deadline(now, 0), DueAt: cal.Deadline(now, days), State: Open, Version: 1}
+}
+
+// Needs reports whether a rating needs rectification: average or poor in the buckets.
+func Needs(r rating.Rating, b rating.Buckets) bool {
+	for _, l := range append(append([]rating.Level{}, b.Average...), b.Poor...) {
+		if r.Level == l {
+			return true
+		}
+	}
+	return false
+}
+
+// Overdue reports whether the ticket is past its due time without verified measures.
+func (t Ticket) Overdue(now time.Time) bool {
+	return t.State != Verified && now.After(t.DueAt)
+}
+
+// MaxText bounds findings, measures and notes, in characters.
+const MaxText = 2000
+
+func text(field, s string, required bool) (string, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case required && s == "":
+		return "", apperr.InvalidField(field, "is required")
+	case utf8.RuneCountInString(s) > MaxText:
+		return "", apperr.InvalidField(field, "is longer than %d characters", MaxText)
+	}
+	return s, nil
+}
+
+// CanSee reports whether p may see the ticket: the city, the unit's administrator, the hall's.
+func (t Ticket) CanSee(p auth.Principal) bool {
+	switch p.Role {
+	case auth.CityAdmin:
+		return true
+	case auth.UnitAdmin:
+		return p.UnitID != "" && p.UnitID == t.UnitID
+	case auth.HallAdmin:
+		return p.HallID != "" && p.HallID == t.HallID
+	}
+	return false
+}
+
+// Respond records the unit's findings and measures.
+func (t Ticket) Respond(p auth.Principal, findings, measures string, now time.Time) (Ticket, error) {
+	if p.Role != auth.UnitAdmin || p.UnitID != t.UnitID {
+		return Ticket{}, apperr.New(apperr.Forbidden, "forbidden", "only the administrator of unit %s answers this ticket", t.UnitID)
+	}
+	if t.State != Open && t.State != SentBack {
+		return Ticket{}, apperr.New(apperr.Conflict, "invalid_transition", "a %s ticket cannot be answered", t.State)
+	}
+	var err error
+	if t.Findings, err = text("findings", findings, true); err != nil {
+		return Ticket{}, err
+	}
+	if t.Measures, err = text("measures", measures, true); err != nil {
+		return Ticket{}, err
+	}
+	at := now
+	t.State, t.RespondedBy, t.RespondedAt, t.Version = Responded, p.Subject, &at, t.Version+1
+	return t, nil
+}
+
+// Review verifies the measures or sends them back with a note (the city administration).
+func (t Ticket) Review(p auth.Principal, verified bool, note string, now time.Time) (Ticket, error) {
+	if p.Role != auth.CityAdmin {
+		return Ticket{}, apperr.New(apperr.Forbidden, "forbidden", "only the city administration reviews rectifications")
+	}
+	if t.State != Responded {
+		return Ticket{}, apperr.New(apperr.Conflict, "invalid_transition", "a %s ticket cannot be reviewed", t.State)
+	}
+	var err error
+	if t.ReviewNote, err = text("note", note, !verified); err != nil {
+		return Ticket{}, err
+	}
+	at := now
+	t.State = SentBack
+	if verified {
+		t.State = Verified
+	}
+	t.ReviewedBy, t.ReviewedAt, t.Version = p.Subject, &at, t.Version+1
+	return t, nil
+}
