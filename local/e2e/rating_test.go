@@ -250,4 +250,19 @@ func TestAPoorRatingOpensARectification(t *testing.T) {
 	if status, answer := s.do(t, "GET", path, unitAdmin, ""); status != 200 || !strings.Contains(answer, `"state":"verified"`) {
 		t.Errorf("final: %d %s", status, answer)
 	}
+
+	// The blue list (蓝榜): the window with its poor rating and the ticket's state; the public view
+	// for the display screen shows numbers, names and counts only.
+	month := calendar.MonthOf(now).String()
+	status, answer := s.do(t, "GET", "/v1/halls/zb-center/blue-list?month="+month, city, "")
+	if status != 200 || !strings.Contains(answer, `"windowId":"zb-a01"`) || !strings.Contains(answer, `"poor":1`) || !strings.Contains(answer, `"verified":1`) {
+		t.Errorf("blue list: %d %s", status, answer)
+	}
+	if status, _ := s.do(t, "GET", "/v1/halls/zb-center/blue-list", otherUnit, ""); status != 403 {
+		t.Errorf("a unit administrator read the hall's blue list: %d", status)
+	}
+	status, answer = s.do(t, "GET", "/v1/public/halls/zb-center/blue-list?month="+month, nil, "")
+	if status != 200 || !strings.Contains(answer, `"number":"A01"`) || strings.Contains(answer, "unitId") || strings.Contains(answer, "rectification") {
+		t.Errorf("public blue list: %d %s", status, answer)
+	}
 }

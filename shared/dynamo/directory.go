@@ -281,3 +281,31 @@ func (s *Directory) Calendars(now func() time.Time) func(context.Context) (*cale
 		return cache.Get(year, func() (*calendar.Calendar, error) { return s.Calendar(ctx, year-1, year, year+1) })
 	}
 }
+
+// WindowsOfHall lists the service windows of a hall.
+func (s *Directory) WindowsOfHall(ctx context.Context, hallID string) ([]directory.Window, error) {
+	var out []directory.Window
+	var start map[string]types.AttributeValue
+	for {
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		res, err := s.DB.Query(cctx, &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String("gsi1"),
+			KeyConditionExpression:    aws.String("gsi1pk = :h AND begins_with(gsi1sk, :w)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":h": str("HALL#" + hallID), ":w": str("WINDOW#")},
+			ExclusiveStartKey:         start})
+		cancel()
+		if err != nil {
+			return nil, unavailable(err, "list windows of hall")
+		}
+		for _, item := range res.Items {
+			var w directory.Window
+			if err := unmarshal(item, &w); err != nil {
+				return nil, err
+			}
+			out = append(out, w)
+		}
+		if res.LastEvaluatedKey == nil {
+			return out, nil
+		}
+		start = res.LastEvaluatedKey
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sort"
 	"strconv"
 	"time"
 
@@ -29,6 +30,8 @@ type Config struct {
 // Windows finds service windows.
 type Windows interface {
 	Window(ctx context.Context, id string) (directory.Window, error)
+	Hall(ctx context.Context, id string) (directory.Hall, error)
+	WindowsOfHall(ctx context.Context, hallID string) ([]directory.Window, error)
 }
 
 // Counters reads monthly rating counters.
@@ -71,6 +74,8 @@ func New(cfg Config, db dynamo.API, now func() time.Time) (*Handler, error) {
 func (h *Handler) Routes(log *slog.Logger) *httpapi.Router {
 	r := httpapi.NewRouter(log)
 	r.Handle("GET /v1/windows/{windowId}/stats", h.WindowStats)
+	r.Handle("GET /v1/halls/{hallId}/blue-list", h.BlueList)
+	r.Handle("GET /v1/public/halls/{hallId}/blue-list", h.PublicBlueList)
 	r.Handle("GET /v1/rectifications", h.ListTickets)
 	r.Handle("GET /v1/rectifications/{id}", h.GetTicket)
 	r.Handle("POST /v1/rectifications/{id}/response", h.RespondTicket)
@@ -267,4 +272,139 @@ func decode(req httpapi.Request, v any) error {
 		return err
 	}
 	return httpapi.DecodeJSON(req, body, v)
+}
+
+// BlueEntry is a window on the blue list (蓝榜): it had average or poor ratings in the month.
+type BlueEntry struct {
+	WindowID string `json:"windowId"`
+	Number   string `json:"number"`
+	Name     string `json:"name"`
+	UnitID   string `json:"unitId,omitempty"`
+	Average  int64  `json:"average"`
+	Poor     int64  `json:"poor"`
+	Total    int64  `json:"total"`
+	// Rectification counts the window's tickets of the month by state (staff view only).
+	Rectification map[string]int `json:"rectification,omitempty"`
+}
+
+// BlueList is a hall's blue list for a month.
+type BlueList struct {
+	HallID  string      `json:"hallId"`
+	Hall    string      `json:"hall"`
+	Month   string      `json:"month"`
+	Windows []BlueEntry `json:"windows"`
+}
+
+// blueList builds a hall's list: the windows with average or poor ratings, most poor first.
+// Cost: one directory query and one counter read per window of the hall, never a read of ratings.
+func (h *Handler) blueList(ctx context.Context, req httpapi.Request) (BlueList, error) {
+	hallID := req.PathParameters["hallId"]
+	if !directory.ValidID(hallID) {
+		return BlueList{}, apperr.InvalidField("hallId", "is not a hall id")
+	}
+	month := calendar.MonthOf(h.Now())
+	if s, ok := req.QueryStringParameters["month"]; ok {
+		var err error
+		if month, err = calendar.ParseMonth(s); err != nil {
+			return BlueList{}, apperr.InvalidField("month", "must be YYYY-MM")
+		}
+	}
+	hall, err := h.Windows.Hall(ctx, hallID)
+	if err != nil {
+		return BlueList{}, err
+	}
+	windows, err := h.Windows.WindowsOfHall(ctx, hallID)
+	if err != nil {
+		return BlueList{}, err
+	}
+	out := BlueList{HallID: hall.ID, Hall: hall.Name, Month: month.String(), Windows: []BlueEntry{}}
+	for _, w := range windows {
+		c, err := h.Counters.WindowMonth(ctx, w.ID, month)
+		if err != nil {
+			return BlueList{}, err
+		}
+		sum := h.Buckets.Summarize(c)
+		if sum.Average+sum.Poor == 0 {
+			continue
+		}
+		out.Windows = append(out.Windows, BlueEntry{WindowID: w.ID, Number: w.Number, Name: w.Name, UnitID: w.UnitID,
+			Average: sum.Average, Poor: sum.Poor, Total: c.Total()})
+	}
+	sort.SliceStable(out.Windows, func(i, j int) bool {
+		a, b := out.Windows[i], out.Windows[j]
+		if a.Poor != b.Poor {
+			return a.Poor > b.Poor
+		}
+		return a.Average > b.Average
+	})
+	return out, nil
+}
+
+// BlueList answers GET /v1/halls/{hallId}/blue-list?month= for staff: the city and the hall's
+// administrator, with each window's rectification states.
+func (h *Handler) BlueList(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, err := httpapi.Principal(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if !(p.Role == auth.CityAdmin || (p.Role == auth.HallAdmin && p.HallID == req.PathParameters["hallId"])) {
+		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "role %s may not read this hall's blue list", p.Role)
+	}
+	list, err := h.blueList(ctx, req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	units := map[string]bool{}
+	for _, e := range list.Windows {
+		units[e.UnitID] = true
+	}
+	month, err := calendar.ParseMonth(list.Month)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	// Tickets come newest first; a ticket opened before the month (less the longest a rating may
+	// arrive late) ends the walk, so the cost follows the month's tickets, not the unit's history.
+	oldest := month.Start().AddDate(0, 0, -31)
+	states := map[string]map[string]int{}
+	for unit := range units {
+		for cursor, more := "", true; more; {
+			page, next, err := h.Tickets.ByUnit(ctx, unit, cursor, 100)
+			if err != nil {
+				return httpapi.Response{}, err
+			}
+			cursor, more = next, next != ""
+			for _, t := range page {
+				if t.OpenedAt.Before(oldest) {
+					more = false
+					break
+				}
+				if calendar.MonthOf(t.RatedAt) != month {
+					continue
+				}
+				if states[t.WindowID] == nil {
+					states[t.WindowID] = map[string]int{}
+				}
+				states[t.WindowID][string(t.State)]++
+			}
+		}
+	}
+	for i := range list.Windows {
+		list.Windows[i].Rectification = states[list.Windows[i].WindowID]
+	}
+	return httpapi.JSON(http.StatusOK, list), nil
+}
+
+// PublicBlueList answers GET /v1/public/halls/{hallId}/blue-list?month= for the hall's display
+// screen: window numbers, names and counts, nothing else.
+func (h *Handler) PublicBlueList(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	list, err := h.blueList(ctx, req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	for i := range list.Windows {
+		list.Windows[i].UnitID = ""
+	}
+	resp := httpapi.JSON(http.StatusOK, list)
+	resp.Headers["Cache-Control"] = "public, max-age=60"
+	return resp, nil
 }
