@@ -240,25 +240,33 @@ func num(n int64) types.AttributeValue {
 }
 
 type counterItem struct {
-	N1    int64 `json:"n1"`
-	N2    int64 `json:"n2"`
-	N3    int64 `json:"n3"`
-	N4    int64 `json:"n4"`
-	N5    int64 `json:"n5"`
-	Total int64 `json:"total"`
+	Appealed int64 `json:"appealed"`
+	N1       int64 `json:"n1"`
+	N2       int64 `json:"n2"`
+	N3       int64 `json:"n3"`
+	N4       int64 `json:"n4"`
+	N5       int64 `json:"n5"`
+	Total    int64 `json:"total"`
 }
 
 // WindowMonth returns a window's counts for a month; a month without ratings has zero counts.
 func (s *Ratings) WindowMonth(ctx context.Context, windowID string, m calendar.Month) (rating.Counts, error) {
+	c, _, err := s.WindowFigures(ctx, windowID, m)
+	return c, err
+}
+
+// WindowFigures returns a window's counts for a month and how many of its ratings upheld
+// appeals took out of them, in one read.
+func (s *Ratings) WindowFigures(ctx context.Context, windowID string, m calendar.Month) (rating.Counts, int64, error) {
 	var it counterItem
 	err := getItem(ctx, s.DB, s.Table, counterKey(rating.CounterKey{WindowID: windowID, Month: m}), "counter", &it)
 	if errNotFound(err) {
-		return rating.Counts{}, nil
+		return rating.Counts{}, 0, nil
 	}
 	if err != nil {
-		return rating.Counts{}, err
+		return rating.Counts{}, 0, err
 	}
-	return rating.Counts{0, it.N1, it.N2, it.N3, it.N4, it.N5}, nil
+	return rating.Counts{0, it.N1, it.N2, it.N3, it.N4, it.N5}, it.Appealed, nil
 }
 
 // Rating returns one stored rating.

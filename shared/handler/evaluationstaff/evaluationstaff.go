@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"banban/shared/appeal"
 	"banban/shared/apperr"
 	"banban/shared/auth"
 	"banban/shared/calendar"
@@ -34,9 +35,19 @@ type Windows interface {
 	WindowsOfHall(ctx context.Context, hallID string) ([]directory.Window, error)
 }
 
-// Counters reads monthly rating counters.
+// Counters reads monthly rating counters and stored ratings.
 type Counters interface {
 	WindowMonth(ctx context.Context, windowID string, m calendar.Month) (rating.Counts, error)
+	WindowFigures(ctx context.Context, windowID string, m calendar.Month) (rating.Counts, int64, error)
+	Rating(ctx context.Context, id string) (rating.Rating, error)
+}
+
+// Appeals keeps appeals.
+type Appeals interface {
+	File(ctx context.Context, a appeal.Appeal) error
+	Get(ctx context.Context, id string) (appeal.Appeal, error)
+	Decide(ctx context.Context, a appeal.Appeal) error
+	Pending(ctx context.Context, limit int) ([]appeal.Appeal, error)
 }
 
 // Tickets keeps rectification tickets.
@@ -51,6 +62,7 @@ type Handler struct {
 	Windows  Windows
 	Counters Counters
 	Tickets  Tickets
+	Appeals  Appeals
 	Buckets  rating.Buckets
 	Now      func() time.Time
 }
@@ -65,6 +77,7 @@ func New(cfg Config, db dynamo.API, now func() time.Time) (*Handler, error) {
 		Windows:  &dynamo.Directory{DB: db, Table: cfg.DirectoryTable},
 		Counters: &dynamo.Ratings{DB: db, Table: cfg.RatingsTable, Now: now},
 		Tickets:  &dynamo.Rectifications{DB: db, Table: cfg.RatingsTable},
+		Appeals:  &dynamo.Appeals{DB: db, Table: cfg.RatingsTable},
 		Buckets:  buckets,
 		Now:      now,
 	}, nil
@@ -76,6 +89,9 @@ func (h *Handler) Routes(log *slog.Logger) *httpapi.Router {
 	r.Handle("GET /v1/windows/{windowId}/stats", h.WindowStats)
 	r.Handle("GET /v1/halls/{hallId}/blue-list", h.BlueList)
 	r.Handle("GET /v1/public/halls/{hallId}/blue-list", h.PublicBlueList)
+	r.Handle("POST /v1/ratings/{id}/appeal", h.FileAppeal)
+	r.Handle("GET /v1/appeals", h.PendingAppeals)
+	r.Handle("POST /v1/appeals/{id}/decision", h.DecideAppeal)
 	r.Handle("GET /v1/rectifications", h.ListTickets)
 	r.Handle("GET /v1/rectifications/{id}", h.GetTicket)
 	r.Handle("POST /v1/rectifications/{id}/response", h.RespondTicket)
@@ -98,6 +114,7 @@ type WindowStats struct {
 	Month    string       `json:"month"`
 	Total    int64        `json:"total"`
 	Levels   []LevelCount `json:"levels"`
+	Appealed int64        `json:"appealed"` // ratings taken out of the counts by upheld appeals
 	rating.Summary
 }
 
@@ -124,11 +141,12 @@ func (h *Handler) WindowStats(ctx context.Context, req httpapi.Request) (httpapi
 	if !p.CanReadWindowFigures(w.Scope()) {
 		return httpapi.Response{}, forbidden(p)
 	}
-	c, err := h.Counters.WindowMonth(ctx, w.ID, month)
+	c, appealed, err := h.Counters.WindowFigures(ctx, w.ID, month)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	out := WindowStats{WindowID: w.ID, HallID: w.HallID, UnitID: w.UnitID, Month: month.String(), Total: c.Total(), Summary: h.Buckets.Summarize(c)}
+	out := WindowStats{WindowID: w.ID, HallID: w.HallID, UnitID: w.UnitID, Month: month.String(), Total: c.Total(),
+		Appealed: appealed, Summary: h.Buckets.Summarize(c)}
 	for _, l := range rating.Levels {
 		out.Levels = append(out.Levels, LevelCount{Level: int(l), Name: l.Name(), Count: c[l]})
 	}
@@ -407,4 +425,101 @@ func (h *Handler) PublicBlueList(ctx context.Context, req httpapi.Request) (http
 	resp := httpapi.JSON(http.StatusOK, list)
 	resp.Headers["Cache-Control"] = "public, max-age=60"
 	return resp, nil
+}
+
+// AppealRequest is the body of POST /v1/ratings/{id}/appeal.
+type AppealRequest struct {
+	Kind   appeal.Kind `json:"kind"`
+	Reason string      `json:"reason"`
+}
+
+// FileAppeal answers POST /v1/ratings/{id}/appeal: the unit's administrator appeals an average
+// or poor rating of the unit as mistaken or malicious.
+func (h *Handler) FileAppeal(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, err := httpapi.Principal(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	id := req.PathParameters["id"]
+	if !rating.ValidID(id) {
+		return httpapi.Response{}, apperr.InvalidField("id", "is not a rating id")
+	}
+	var in AppealRequest
+	if err := decode(req, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	r, err := h.Counters.Rating(ctx, id)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if p.Role != auth.CityAdmin && !(p.Role == auth.UnitAdmin && p.UnitID == r.UnitID) {
+		return httpapi.Response{}, apperr.New(apperr.NotFound, "not_found", "rating not found")
+	}
+	a, err := appeal.File(r, h.Buckets, p, in.Kind, in.Reason, h.Now())
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := h.Appeals.File(ctx, a); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusCreated, a), nil
+}
+
+// AppealPage is the city's queue of appeals.
+type AppealPage struct {
+	Appeals []appeal.Appeal `json:"appeals"`
+}
+
+// PendingAppeals answers GET /v1/appeals: the appeals waiting for the city, oldest first.
+func (h *Handler) PendingAppeals(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, err := httpapi.Principal(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if p.Role != auth.CityAdmin {
+		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "only the city administration reviews appeals")
+	}
+	list, err := h.Appeals.Pending(ctx, 100)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, AppealPage{Appeals: list}), nil
+}
+
+// AppealDecision is the body of POST /v1/appeals/{id}/decision.
+type AppealDecision struct {
+	Uphold bool   `json:"uphold"`
+	Note   string `json:"note"`
+}
+
+// DecideAppeal answers POST /v1/appeals/{id}/decision: the city upholds (the rating leaves the
+// counts, and is kept) or rejects the appeal.
+func (h *Handler) DecideAppeal(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, err := httpapi.Principal(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	id := req.PathParameters["id"]
+	if !rating.ValidID(id) {
+		return httpapi.Response{}, apperr.InvalidField("id", "is not an appeal id")
+	}
+	var in AppealDecision
+	if err := decode(req, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	a, err := h.Appeals.Get(ctx, id)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if !a.CanSee(p) {
+		return httpapi.Response{}, apperr.New(apperr.NotFound, "not_found", "appeal not found")
+	}
+	next, err := a.Decide(p, in.Uphold, in.Note, h.Now())
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := h.Appeals.Decide(ctx, next); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, next), nil
 }

@@ -1,0 +1,105 @@
+// Package appeal is the review of a rating a unit believes mistaken or malicious (申诉复核): the
+// unit's administrator appeals with reasons, the city administration upholds or rejects it. An
+// upheld appeal takes the rating out of counting and scoring; the rating itself is never deleted.
+package appeal
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"banban/shared/apperr"
+	"banban/shared/auth"
+	"banban/shared/rating"
+)
+
+// Kind is why a unit appeals.
+type Kind string
+
+// The kinds of appeal.
+const (
+	Mistaken  Kind = "mistaken"  // pressed by mistake, the wrong window, a test
+	Malicious Kind = "malicious" // not about the service
+)
+
+// State of an appeal.
+type State string
+
+// The states.
+const (
+	Pending  State = "pending"
+	Upheld   State = "upheld"
+	Rejected State = "rejected"
+)
+
+// Appeal of one rating.
+type Appeal struct {
+	ID        string       `json:"id"` // the rating's id: one appeal per rating
+	WindowID  string       `json:"windowId"`
+	HallID    string       `json:"hallId"`
+	UnitID    string       `json:"unitId"`
+	Level     rating.Level `json:"level"`
+	RatedAt   time.Time    `json:"ratedAt"`
+	Kind      Kind         `json:"kind"`
+	Reason    string       `json:"reason"`
+	FiledBy   string       `json:"filedBy"`
+	FiledAt   time.Time    `json:"filedAt"`
+	State     State        `json:"state"`
+	DecidedBy string       `json:"decidedBy,omitempty"`
+	DecidedAt *time.Time   `json:"decidedAt,omitempty"`
+	Note      string       `json:"note,omitempty"`
+}
+
+// MaxReason bounds reasons and notes, in characters.
+const MaxReason = 1000
+
+// File opens an appeal of r by p: the administrator of the rating's unit, for an average or poor
+// rating.
+func File(r rating.Rating, b rating.Buckets, p auth.Principal, kind Kind, reason string, now time.Time) (Appeal, error) {
+	if p.Role != auth.UnitAdmin || p.UnitID != r.UnitID {
+		return Appeal{}, apperr.New(apperr.Forbidden, "forbidden", "only the administrator of unit %s appeals its ratings", r.UnitID)
+	}
+	if s := b.Summarize(single(r.Level)); s.Good > 0 {
+		return Appeal{}, apperr.New(apperr.Conflict, "not_appealable", "only average and poor ratings are appealed")
+	}
+	if kind != Mistaken && kind != Malicious {
+		return Appeal{}, apperr.InvalidField("kind", "must be mistaken or malicious")
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" || utf8.RuneCountInString(reason) > MaxReason {
+		return Appeal{}, apperr.InvalidField("reason", "is required, at most %d characters", MaxReason)
+	}
+	return Appeal{ID: r.ID, WindowID: r.WindowID, HallID: r.HallID, UnitID: r.UnitID, Level: r.Level, RatedAt: r.RatedAt,
+		Kind: kind, Reason: reason, FiledBy: p.Subject, FiledAt: now, State: Pending}, nil
+}
+
+func single(l rating.Level) rating.Counts {
+	var c rating.Counts
+	c[l] = 1
+	return c
+}
+
+// Decide upholds or rejects a pending appeal (the city administration).
+func (a Appeal) Decide(p auth.Principal, uphold bool, note string, now time.Time) (Appeal, error) {
+	if p.Role != auth.CityAdmin {
+		return Appeal{}, apperr.New(apperr.Forbidden, "forbidden", "only the city administration decides appeals")
+	}
+	if a.State != Pending {
+		return Appeal{}, apperr.New(apperr.Conflict, "already_decided", "the appeal was already %s", a.State)
+	}
+	note = strings.TrimSpace(note)
+	if note == "" || utf8.RuneCountInString(note) > MaxReason {
+		return Appeal{}, apperr.InvalidField("note", "is required, at most %d characters", MaxReason)
+	}
+	at := now
+	a.State, a.DecidedBy, a.DecidedAt, a.Note = Rejected, p.Subject, &at, note
+	if uphold {
+		a.State = Upheld
+	}
+	return a, nil
+}
+
+// CanSee reports whether p may see the appeal: the city and the unit's administrator.
+func (a Appeal) CanSee(p auth.Principal) bool {
+	return p.Role == auth.CityAdmin || (p.Role == auth.UnitAdmin && p.UnitID != "" && p.UnitID == a.UnitID)
+}
