@@ -216,6 +216,27 @@ func TestBadRequestsAreRefusedAndNothingIsQueued(t *testing.T) {
 			r.Headers["content-type"] = "text/plain"
 			return r
 		}, 415, "unsupported_media_type", ""},
+		{"unknown tag", func() httpapi.Request {
+			return f.request(strings.Replace(good, `{`, `{"tags":["no-such-reason"],`, 1))
+		}, 400, "invalid_field", "tags"},
+		{"tags not a list", func() httpapi.Request {
+			return f.request(strings.Replace(good, `{`, `{"tags":"slow",`, 1))
+		}, 400, "invalid_field", "tags"},
+		{"comment over 200 characters", func() httpapi.Request {
+			return f.request(strings.Replace(good, `{`, `{"comment":"`+strings.Repeat("慢", rating.MaxComment+1)+`",`, 1))
+		}, 400, "invalid_field", "comment"},
+		{"staff id with markup", func() httpapi.Request {
+			return f.request(strings.Replace(good, `{`, `{"staffId":"<script>",`, 1))
+		}, 400, "invalid_field", "staffId"},
+		{"matter code with spaces", func() httpapi.Request {
+			return f.request(strings.Replace(good, `{`, `{"matterCode":"A B",`, 1))
+		}, 400, "invalid_field", "matterCode"},
+		{"ticket too long", func() httpapi.Request {
+			return f.request(strings.Replace(good, `{`, `{"ticket":"`+strings.Repeat("A", 33)+`",`, 1))
+		}, 400, "invalid_field", "ticket"},
+		{"channel chosen by the kiosk", func() httpapi.Request {
+			return f.request(strings.Replace(good, `{`, `{"channel":"case",`, 1))
+		}, 400, "invalid_field", "channel"},
 		{"rating in the future", func() httpapi.Request {
 			return f.request(fmt.Sprintf(`{"id":%q,"level":4,"ratedAt":%q}`, uuid.NewString(), f.now.Add(time.Hour).Format(time.RFC3339)))
 		}, 400, "invalid_field", "ratedAt"},
@@ -285,5 +306,22 @@ func TestABufferedBatchIsAcceptedRatingByRating(t *testing.T) {
 	}
 	if q := f.queued(t); len(q) != 0 {
 		t.Errorf("refused batches queued %d ratings", len(q))
+	}
+}
+
+// TestACommentLeavesNoPhoneOrIDNumberOnTheQueue: what the rater writes is kept, the digit runs of a
+// phone or ID number are masked before the rating is queued, so they are never stored.
+func TestACommentLeavesNoPhoneOrIDNumberOnTheQueue(t *testing.T) {
+	f := setup(t)
+	body := strings.Replace(f.submission(2), `{`, `{"comment":"办得慢，电话13812345678，身份证37030219900101123X","tags":["M03"],`, 1)
+	if s, _, b := f.invoke(t, f.request(body)); s != 202 {
+		t.Fatalf("post: %d %s", s, b)
+	}
+	q := f.queued(t)
+	if len(q) != 1 {
+		t.Fatalf("%d ratings queued, want 1", len(q))
+	}
+	if c := q[0].Comment; strings.Contains(c, "13812345678") || strings.Contains(c, "370302") || !strings.HasPrefix(c, "办得慢，电话***********") {
+		t.Errorf("queued comment %q", c)
 	}
 }
