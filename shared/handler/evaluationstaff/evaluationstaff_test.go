@@ -117,3 +117,95 @@ func TestWindowStatsAuthorizationAndCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryStaffRatingRouteChecksWhoAsks: no token is 401 on every route behind the authorizer, and
+// only the roles named for a listing may read it (hall zb-center, unit zb-scjg).
+func TestEveryStaffRatingRouteChecksWhoAsks(t *testing.T) {
+	env := stacktest.Provision(t)
+	db := testenv.DynamoDB(t)
+	d, err := demo.ReadDirectory(testenv.RepoRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (&dynamo.Directory{DB: db, Table: env.Table(t, "DirectoryTable")}).Load(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	cfg := evaluationstaff.Config{RatingsTable: env.Table(t, "RatingsTable"), DirectoryTable: env.Table(t, "DirectoryTable")}
+	cfg.RatingBuckets = "good=4,5;average=3;poor=1,2"
+	h, err := evaluationstaff.New(cfg, db, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	router := h.Routes(slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	call := func(route string, path, query, claims map[string]string, body string) (int, string) {
+		req := httpapi.Request{RouteKey: route, PathParameters: path, QueryStringParameters: query, Body: body,
+			Headers: map[string]string{"content-type": "application/json"}}
+		if claims != nil {
+			req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+				JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims}}
+		}
+		resp, err := router.Invoke(ctx, req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, resp.Body
+	}
+	id := uuid.NewString()
+	guarded := []struct {
+		route string
+		path  map[string]string
+		body  string
+	}{
+		{"GET /v1/windows/{windowId}/stats", map[string]string{"windowId": "zb-a01"}, ""},
+		{"GET /v1/halls/{hallId}/blue-list", map[string]string{"hallId": "zb-center"}, ""},
+		{"POST /v1/ratings/{id}/appeal", map[string]string{"id": id}, `{"reason":"x"}`},
+		{"GET /v1/appeals", nil, ""},
+		{"POST /v1/appeals/{id}/decision", map[string]string{"id": id}, `{"uphold":true,"note":"x"}`},
+		{"GET /v1/rectifications", nil, ""},
+		{"GET /v1/rectifications/{id}", map[string]string{"id": id}, ""},
+		{"POST /v1/rectifications/{id}/response", map[string]string{"id": id}, `{"findings":"x","measures":"y","version":1}`},
+		{"POST /v1/rectifications/{id}/review", map[string]string{"id": id}, `{"verified":true,"version":2}`},
+	}
+	for _, g := range guarded {
+		if status, body := call(g.route, g.path, nil, nil, g.body); status != 401 {
+			t.Errorf("%s without a token: %d %s", g.route, status, body)
+		}
+	}
+	if status, body := call("GET /v1/public/halls/{hallId}/blue-list", map[string]string{"hallId": "zb-center"}, nil, nil, ""); status != 200 {
+		t.Errorf("public blue list: %d %s", status, body)
+	}
+
+	roles := map[string]map[string]string{
+		"city admin":         {"sub": "a", "role": "city_admin"},
+		"its hall admin":     {"sub": "a", "role": "hall_admin", "hall": "zb-center"},
+		"another hall admin": {"sub": "a", "role": "hall_admin", "hall": "zc-center"},
+		"its unit admin":     {"sub": "a", "role": "unit_admin", "unit": "zb-scjg"},
+		"another unit admin": {"sub": "a", "role": "unit_admin", "unit": "zb-rsj"},
+		"a clerk":            {"sub": "a", "role": "clerk", "window": "zb-a01", "unit": "zb-scjg"},
+		"a helper":           {"sub": "a", "role": "helper", "unit": "zb-scjg", "hall": "zb-center"},
+		"a citizen":          {"sub": "a", "role": "citizen"},
+	}
+	listings := []struct {
+		route   string
+		path    map[string]string
+		query   map[string]string
+		allowed []string
+	}{
+		{"GET /v1/halls/{hallId}/blue-list", map[string]string{"hallId": "zb-center"}, map[string]string{"month": "2026-11"}, []string{"city admin", "its hall admin"}},
+		{"GET /v1/appeals", nil, nil, []string{"city admin"}},
+		{"GET /v1/rectifications", nil, map[string]string{"unit": "zb-scjg"}, []string{"city admin", "its unit admin"}},
+	}
+	for _, l := range listings {
+		for name, claims := range roles {
+			want := 403
+			for _, a := range l.allowed {
+				if a == name {
+					want = 200
+				}
+			}
+			if status, body := call(l.route, l.path, l.query, claims, ""); status != want {
+				t.Errorf("%s as %s: %d %s, want %d", l.route, name, status, body, want)
+			}
+		}
+	}
+}
