@@ -244,3 +244,24 @@ func Publish(ctx context.Context, sets *dynamo.DataSets, records any) (string, e
 	}
 	return sets.Publish(ctx, records, artifact)
 }
+
+// GrowFAQ repeats the demo Q&A per district up to n, the way a city's real set grows (the same
+// questions asked of each district's hall; the seed counts 1,951 Q&A for Zibo). For benchmarks.
+func GrowFAQ(demo []opengov.QA, n int) []opengov.QA {
+	out := make([]opengov.QA, 0, n)
+	for round := 0; len(out) < n; round++ {
+		district := opengov.Districts[round%len(opengov.Districts)]
+		for _, q := range demo {
+			if len(out) == n {
+				break
+			}
+			if round > 0 {
+				q.ID = fmt.Sprintf("%s-r%d", q.ID, round)
+				q.Question = district + q.Question
+				q.Answer = district + "：" + q.Answer
+			}
+			out = append(out, q)
+		}
+	}
+	return out
+}

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/google/uuid"
 
 	"banban/local/demo"
@@ -77,17 +75,7 @@ func (s *system) drained(t *testing.T) {
 	t.Helper()
 	q := testenv.SQS(t)
 	url := s.stack.Resources.Queues["RatingsQueue"].URL
-	testenv.Eventually(t, 30*time.Second, func() error {
-		out, err := q.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: &url,
-			AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}})
-		if err != nil {
-			return err
-		}
-		if v, f := out.Attributes["ApproximateNumberOfMessages"], out.Attributes["ApproximateNumberOfMessagesNotVisible"]; v != "0" || f != "0" {
-			return fmt.Errorf("ratings queue holds %s visible and %s in flight", v, f)
-		}
-		return nil
-	})
+	testenv.Eventually(t, 30*time.Second, func() error { return testenv.QueueEmpty(context.Background(), q, url) })
 }
 
 // TestASignedRatingIsCountedOnce follows a new user of the README: a kiosk posts a rating (and,

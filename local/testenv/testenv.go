@@ -25,6 +25,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"banban/local/localaws"
 )
@@ -237,4 +238,18 @@ func (s *Buffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// QueueEmpty returns nil when the queue holds no message, visible or in flight, and otherwise an
+// error saying how many it holds: a condition for Eventually.
+func QueueEmpty(ctx context.Context, q *sqs.Client, url string) error {
+	out, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &url,
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+	if err != nil {
+		return fmt.Errorf("queue attributes: %w", err)
+	}
+	if v, f := out.Attributes["ApproximateNumberOfMessages"], out.Attributes["ApproximateNumberOfMessagesNotVisible"]; v != "0" || f != "0" {
+		return fmt.Errorf("queue holds %s visible and %s in flight", v, f)
+	}
+	return nil
 }

@@ -3,7 +3,6 @@ package evaluationingest_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -107,15 +106,7 @@ func TestRetriesRedeliveriesAndCrashesCountOnce(t *testing.T) {
 				return err
 			}
 		}
-		attrs, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &url,
-			AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}})
-		if err != nil {
-			return err
-		}
-		if n := attrs.Attributes["ApproximateNumberOfMessages"] + "/" + attrs.Attributes["ApproximateNumberOfMessagesNotVisible"]; n != "0/0" {
-			return fmt.Errorf("queue still holds %s (visible/in flight)", n)
-		}
-		return nil
+		return testenv.QueueEmpty(ctx, q, url)
 	})
 
 	store := &dynamo.Ratings{DB: db, Table: env.Table(t, "RatingsTable"), Now: time.Now}

@@ -153,15 +153,7 @@ func TestSoakUnderDuplicatesPoisonCrashesAndThrottling(t *testing.T) {
 				return err
 			}
 		}
-		attrs, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: &url,
-			AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}})
-		if err != nil {
-			return err
-		}
-		if s := attrs.Attributes["ApproximateNumberOfMessages"] + "/" + attrs.Attributes["ApproximateNumberOfMessagesNotVisible"]; s != "0/0" {
-			return fmt.Errorf("queue still holds %s (visible/in flight)", s)
-		}
-		return nil
+		return testenv.QueueEmpty(ctx, q, url)
 	})
 
 	store := &dynamo.Ratings{DB: testenv.DynamoDB(t), Table: env.Table(t, "RatingsTable"), Now: time.Now}

@@ -39,7 +39,7 @@ func BenchmarkColdStart(b *testing.B) {
 	for _, n := range []int{len(demoSet), 2000} {
 		b.Run(fmt.Sprintf("qa-%d", n), func(b *testing.B) {
 			sets := &dynamo.DataSets{DB: db, Table: env.Table(b, "OpenGovTable"), Now: time.Now}
-			if _, err := demo.Publish(ctx, sets, grow(demoSet, n)); err != nil {
+			if _, err := demo.Publish(ctx, sets, demo.GrowFAQ(demoSet, n)); err != nil {
 				b.Fatal(err)
 			}
 			var initT, buildT, openT time.Duration
@@ -92,24 +92,4 @@ func BenchmarkColdStart(b *testing.B) {
 			b.ReportMetric(float64(packed)/1024, "artifact-KiB")
 		})
 	}
-}
-
-// grow repeats the demo Q&A per district up to n, as a city's set grows (see faqindex benchmarks).
-func grow(demo []opengov.QA, n int) []opengov.QA {
-	out := make([]opengov.QA, 0, n)
-	for round := 0; len(out) < n; round++ {
-		district := opengov.Districts[round%len(opengov.Districts)]
-		for _, q := range demo {
-			if len(out) == n {
-				break
-			}
-			if round > 0 {
-				q.ID = fmt.Sprintf("%s-r%d", q.ID, round)
-				q.Question = district + q.Question
-				q.Answer = district + "：" + q.Answer
-			}
-			out = append(out, q)
-		}
-	}
-	return out
 }

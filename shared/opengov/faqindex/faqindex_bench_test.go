@@ -1,34 +1,15 @@
 package faqindex_test
 
 import (
-	"fmt"
 	"testing"
 
+	"banban/local/demo"
 	"banban/shared/opengov"
 	"banban/shared/opengov/faqindex"
 )
 
-// SetOf2000 grows the demo Q&A to n the way a city's real set grows: the same questions asked
-// of each district's hall (the seed counts 1,951 Q&A for Zibo).
-func SetOf2000(t testing.TB, n int) []opengov.QA {
-	demo := demoFAQ(t)
-	out := make([]opengov.QA, 0, n)
-	for round := 0; len(out) < n; round++ {
-		district := opengov.Districts[round%len(opengov.Districts)]
-		for _, q := range demo {
-			if len(out) == n {
-				break
-			}
-			if round > 0 {
-				q.ID = fmt.Sprintf("%s-r%d", q.ID, round)
-				q.Question = district + q.Question
-				q.Answer = district + "：" + q.Answer
-			}
-			out = append(out, q)
-		}
-	}
-	return out
-}
+// SetOf2000 is the demo Q&A grown to n (demo.GrowFAQ).
+func SetOf2000(t testing.TB, n int) []opengov.QA { return demo.GrowFAQ(demoFAQ(t), n) }
 
 var queries = []string{"社保卡丢了怎么补办", "开个体户办执照要带什么", "公积金租房提取", "二手房过户多少钱", "异地就医备案手机上能办吗",
 	"结婚登记要什么材料", "张店区政务服务中心在哪里", "身份证过期了怎么换", "退休手续流程", "居民医保怎么交"}
