@@ -23,7 +23,7 @@ import (
 var ctx = context.Background()
 
 func newRating(window string, level rating.Level, at time.Time) rating.Rating {
-	return rating.Rating{ID: uuid.NewString(), KioskID: "kiosk-" + window, WindowID: window, HallID: "h1", UnitID: "u1",
+	return rating.Rating{ID: uuid.NewString(), Channel: rating.ChannelKiosk, KioskID: "kiosk-" + window, WindowID: window, HallID: "h1", UnitID: "u1",
 		Level: level, RatedAt: at, ReceivedAt: at.Add(time.Second)}
 }
 

@@ -54,13 +54,28 @@ type Rating struct {
 	Level      Level     `json:"level"`
 	RatedAt    time.Time `json:"ratedAt"`
 	ReceivedAt time.Time `json:"receivedAt"`
-	Channel    string    `json:"channel"`              // kiosk
+	Channel    string    `json:"channel"`              // kiosk, qr, case or default: see the Channel constants
 	Tags       []string  `json:"tags,omitempty"`       // reason codes of the catalogue
 	Comment    string    `json:"comment,omitempty"`    // the rater's words, identifiers masked
 	StaffID    string    `json:"staffId,omitempty"`    // the clerk on duty at the window (the rated, not the rater)
 	MatterCode string    `json:"matterCode,omitempty"` // the matter served
 	Ticket     string    `json:"ticket,omitempty"`     // the queue ticket of the service: one service, one rating
 }
+
+// The channels a rating comes through (评价渠道).
+const (
+	// ChannelKiosk is a signed kiosk at the window (背靠背评价器): kiosk, window, hall and unit.
+	ChannelKiosk = "kiosk"
+	// ChannelQR is the QR-code page of a window for halls without kiosks: window, hall and unit,
+	// no kiosk.
+	ChannelQR = "qr"
+	// ChannelCase is the requester's rating of a completed or refused case from the mini-program:
+	// the unit and the helper (StaffID), no kiosk and no window; never the case or the requester.
+	ChannelCase = "case"
+	// ChannelDefault is the provincial rule "no rating within N days counts as 基本满意" (off by
+	// default): shaped as a case rating, always counted apart from real ratings.
+	ChannelDefault = "default"
+)
 
 // Month is the Asia/Shanghai month the rating counts in: the month it was given, not received.
 func (r Rating) Month() calendar.Month { return calendar.MonthOf(r.RatedAt) }
@@ -70,8 +85,16 @@ func (r Rating) Check() error {
 	switch {
 	case !ValidID(r.ID):
 		return fmt.Errorf("rating id %q is not a UUID", r.ID)
-	case r.KioskID == "" || r.WindowID == "" || r.HallID == "" || r.UnitID == "":
-		return fmt.Errorf("rating %s lacks its kiosk, window, hall or unit", r.ID)
+	case r.UnitID == "":
+		return fmt.Errorf("rating %s lacks its unit", r.ID)
+	case r.Channel == ChannelKiosk && r.KioskID == "":
+		return fmt.Errorf("kiosk rating %s lacks its kiosk", r.ID)
+	case (r.Channel == ChannelKiosk || r.Channel == ChannelQR) && (r.WindowID == "" || r.HallID == ""):
+		return fmt.Errorf("%s rating %s lacks its window or hall", r.Channel, r.ID)
+	case (r.Channel == ChannelCase || r.Channel == ChannelDefault) && (r.StaffID == "" || r.WindowID != "" || r.KioskID != ""):
+		return fmt.Errorf("%s rating %s must name its helper and no window or kiosk", r.Channel, r.ID)
+	case r.Channel != ChannelKiosk && r.Channel != ChannelQR && r.Channel != ChannelCase && r.Channel != ChannelDefault:
+		return fmt.Errorf("rating %s has unknown channel %q", r.ID, r.Channel)
 	case !r.Level.Valid():
 		return fmt.Errorf("rating %s has level %d, outside 1..5", r.ID, r.Level)
 	case r.RatedAt.IsZero() || r.ReceivedAt.IsZero():

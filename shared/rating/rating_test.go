@@ -82,21 +82,34 @@ func TestTallyGroupsByWindowAndShanghaiMonth(t *testing.T) {
 }
 
 func TestCheckRefusesIncompleteRatings(t *testing.T) {
-	ok := Rating{ID: goodID, KioskID: "k", WindowID: "w", HallID: "h", UnitID: "u", Level: 3,
+	ok := Rating{ID: goodID, Channel: ChannelKiosk, KioskID: "k", WindowID: "w", HallID: "h", UnitID: "u", Level: 3,
 		RatedAt: time.Now(), ReceivedAt: time.Now()}
 	if err := ok.Check(); err != nil {
 		t.Fatal(err)
 	}
 	for name, mutate := range map[string]func(*Rating){
-		"id":     func(r *Rating) { r.ID = "x" },
-		"window": func(r *Rating) { r.WindowID = "" },
-		"level":  func(r *Rating) { r.Level = 9 },
-		"time":   func(r *Rating) { r.RatedAt = time.Time{} },
+		"id":      func(r *Rating) { r.ID = "x" },
+		"window":  func(r *Rating) { r.WindowID = "" },
+		"kiosk":   func(r *Rating) { r.KioskID = "" },
+		"unit":    func(r *Rating) { r.UnitID = "" },
+		"channel": func(r *Rating) { r.Channel = "sms" },
+		"case":    func(r *Rating) { r.Channel = ChannelCase }, // a case rating names no window or kiosk
+		"level":   func(r *Rating) { r.Level = 9 },
+		"time":    func(r *Rating) { r.RatedAt = time.Time{} },
 	} {
 		r := ok
 		mutate(&r)
 		if r.Check() == nil {
 			t.Errorf("rating without a good %s passed", name)
+		}
+	}
+	qr := ok
+	qr.Channel, qr.KioskID = ChannelQR, ""
+	caseRating := Rating{ID: goodID, Channel: ChannelCase, UnitID: "u", StaffID: "helper-1", Level: 5,
+		RatedAt: time.Now(), ReceivedAt: time.Now()}
+	for _, r := range []Rating{qr, caseRating} {
+		if err := r.Check(); err != nil {
+			t.Errorf("%s rating refused: %v", r.Channel, err)
 		}
 	}
 }

@@ -159,7 +159,7 @@ feed:
 func (s *system) rating(i int) rating.Rating {
 	k := s.kiosks[i%len(s.kiosks)]
 	now := time.Now().UTC()
-	return rating.Rating{ID: uuid.NewString(), KioskID: k.ID, WindowID: k.WindowID, HallID: k.HallID, UnitID: k.UnitID,
+	return rating.Rating{ID: uuid.NewString(), Channel: rating.ChannelKiosk, KioskID: k.ID, WindowID: k.WindowID, HallID: k.HallID, UnitID: k.UnitID,
 		Level: rating.Level(5 - i%5), RatedAt: now, ReceivedAt: now}
 }
 

@@ -116,7 +116,7 @@ func (h *Handler) rating(k kiosk.Kiosk, sub rating.Submission, now time.Time) (r
 	}
 	return rating.Rating{
 		ID: sub.ID, KioskID: k.ID, WindowID: k.WindowID, HallID: k.HallID, UnitID: k.UnitID,
-		Level: level, RatedAt: at.UTC(), ReceivedAt: now.UTC(), Channel: "kiosk",
+		Level: level, RatedAt: at.UTC(), ReceivedAt: now.UTC(), Channel: rating.ChannelKiosk,
 		Tags: tags, Comment: comment, StaffID: sub.StaffID, MatterCode: sub.MatterCode, Ticket: sub.Ticket,
 	}, nil
 }

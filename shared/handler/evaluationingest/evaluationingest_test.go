@@ -54,7 +54,7 @@ func TestRetriesRedeliveriesAndCrashesCountOnce(t *testing.T) {
 	}
 	at := time.Date(2026, 11, 28, 10, 0, 0, 0, calendar.Shanghai)
 	mk := func(level rating.Level) rating.Rating {
-		return rating.Rating{ID: uuid.NewString(), KioskID: "kiosk-w1", WindowID: "w1", HallID: "h1", UnitID: "u1",
+		return rating.Rating{ID: uuid.NewString(), Channel: rating.ChannelKiosk, KioskID: "kiosk-w1", WindowID: "w1", HallID: "h1", UnitID: "u1",
 			Level: level, RatedAt: at, ReceivedAt: at}
 	}
 	retried, other := mk(5), mk(2)

@@ -72,7 +72,7 @@ func TestSoakUnderDuplicatesPoisonCrashesAndThrottling(t *testing.T) {
 			continue
 		}
 		w := fmt.Sprintf("w%02d", rng.IntN(20))
-		r := rating.Rating{ID: uuid.NewString(), KioskID: "kiosk-" + w, WindowID: w, HallID: "h1", UnitID: "u1",
+		r := rating.Rating{ID: uuid.NewString(), Channel: rating.ChannelKiosk, KioskID: "kiosk-" + w, WindowID: w, HallID: "h1", UnitID: "u1",
 			Level: rating.Level(rng.IntN(5) + 1), RatedAt: at, ReceivedAt: at}
 		b, err := json.Marshal(r)
 		if err != nil {

@@ -37,7 +37,7 @@ func TestWindowStatsAuthorizationAndCounts(t *testing.T) {
 	store := &dynamo.Ratings{DB: db, Table: env.Table(t, "RatingsTable"), Now: time.Now}
 	var rs []rating.Rating
 	for _, l := range []rating.Level{5, 5, 4, 3, 1} {
-		rs = append(rs, rating.Rating{ID: uuid.NewString(), KioskID: "k", WindowID: "zb-a01", HallID: "zb-center", UnitID: "zb-scjg",
+		rs = append(rs, rating.Rating{ID: uuid.NewString(), Channel: rating.ChannelKiosk, KioskID: "k", WindowID: "zb-a01", HallID: "zb-center", UnitID: "zb-scjg",
 			Level: l, RatedAt: now, ReceivedAt: now})
 	}
 	if _, err := store.Record(ctx, rs); err != nil {
