@@ -44,8 +44,8 @@ func TestRealTemplate(t *testing.T) {
 		t.Errorf("RatingsTable name = %q, %v", name, err)
 	}
 	dir, _ := tpl.Table("DirectoryTable")
-	if len(dir.GlobalSecondaryIndexes) != 1 || dir.GlobalSecondaryIndexes[0].IndexName != "gsi1" ||
-		dir.GlobalSecondaryIndexes[0].Projection.ProjectionType != "ALL" || len(dir.AttributeDefinitions) != 4 {
+	if len(dir.GlobalSecondaryIndexes) != 2 || dir.GlobalSecondaryIndexes[1].IndexName != "gsi2" ||
+		dir.GlobalSecondaryIndexes[0].Projection.ProjectionType != "ALL" || len(dir.AttributeDefinitions) != 6 {
 		t.Errorf("DirectoryTable GSIs: %+v", dir)
 	}
 	nonces, _ := tpl.Table("NoncesTable")

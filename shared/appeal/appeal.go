@@ -38,6 +38,8 @@ type Appeal struct {
 	WindowID  string       `json:"windowId"`
 	HallID    string       `json:"hallId"`
 	UnitID    string       `json:"unitId"`
+	StaffID   string       `json:"staffId,omitempty"` // the clerk or helper rated, for the staff counter
+	Channel   string       `json:"channel,omitempty"`
 	Level     rating.Level `json:"level"`
 	RatedAt   time.Time    `json:"ratedAt"`
 	Kind      Kind         `json:"kind"`
@@ -59,7 +61,10 @@ func File(r rating.Rating, b rating.Buckets, p auth.Principal, kind Kind, reason
 	if p.Role != auth.UnitAdmin || p.UnitID != r.UnitID {
 		return Appeal{}, apperr.New(apperr.Forbidden, "forbidden", "only the administrator of unit %s appeals its ratings", r.UnitID)
 	}
-	if s := b.Summarize(single(r.Level)); s.Good > 0 {
+	if r.Flag != nil && r.Flag.Review != rating.ReviewCounted {
+		return Appeal{}, apperr.New(apperr.Conflict, "not_counted", "the rating is flagged and not counted; the city's review of the flag decides it")
+	}
+	if s := b.Summarize(rating.One(r.Level).Counts); s.Good > 0 {
 		return Appeal{}, apperr.New(apperr.Conflict, "not_appealable", "only average and poor ratings are appealed")
 	}
 	if kind != Mistaken && kind != Malicious {
@@ -69,14 +74,9 @@ func File(r rating.Rating, b rating.Buckets, p auth.Principal, kind Kind, reason
 	if reason == "" || utf8.RuneCountInString(reason) > MaxReason {
 		return Appeal{}, apperr.InvalidField("reason", "is required, at most %d characters", MaxReason)
 	}
-	return Appeal{ID: r.ID, WindowID: r.WindowID, HallID: r.HallID, UnitID: r.UnitID, Level: r.Level, RatedAt: r.RatedAt,
+	return Appeal{ID: r.ID, WindowID: r.WindowID, HallID: r.HallID, UnitID: r.UnitID, StaffID: r.StaffID, Channel: r.Channel,
+		Level: r.Level, RatedAt: r.RatedAt,
 		Kind: kind, Reason: reason, FiledBy: p.Subject, FiledAt: now, State: Pending}, nil
-}
-
-func single(l rating.Level) rating.Counts {
-	var c rating.Counts
-	c[l] = 1
-	return c
 }
 
 // Decide upholds or rejects a pending appeal (the city administration).
@@ -97,6 +97,12 @@ func (a Appeal) Decide(p auth.Principal, uphold bool, note string, now time.Time
 		a.State = Upheld
 	}
 	return a, nil
+}
+
+// CounterKeys are the counters the appealed rating was counted in.
+func (a Appeal) CounterKeys() []rating.CounterKey {
+	return rating.Rating{Channel: a.Channel, WindowID: a.WindowID, HallID: a.HallID, UnitID: a.UnitID,
+		StaffID: a.StaffID, RatedAt: a.RatedAt}.CounterKeys()
 }
 
 // CanSee reports whether p may see the appeal: the city and the unit's administrator.

@@ -3,7 +3,7 @@ package dynamo
 import (
 	"context"
 	"errors"
-	"strconv"
+	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -12,7 +12,6 @@ import (
 
 	"banban/shared/appeal"
 	"banban/shared/apperr"
-	"banban/shared/calendar"
 	"banban/shared/rating"
 )
 
@@ -74,16 +73,17 @@ func (s *Appeals) Decide(ctx context.Context, a appeal.Appeal) error {
 		ConditionExpression: aws.String("#s = :pending"), ExpressionAttributeNames: map[string]string{"#s": "state"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pending": str(string(appeal.Pending))}}}}
 	if a.State == appeal.Upheld {
-		n := "n" + strconv.Itoa(int(a.Level))
-		items = append(items,
-			types.TransactWriteItem{Update: &types.Update{TableName: &s.Table, Key: ratingKey(a.ID),
-				UpdateExpression: aws.String("SET excluded = :why"), ConditionExpression: aws.String("attribute_exists(pk) AND attribute_not_exists(excluded)"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":why": str("appeal upheld")}}},
-			types.TransactWriteItem{Update: &types.Update{TableName: &s.Table,
-				Key:                       counterKey(rating.CounterKey{WindowID: a.WindowID, Month: calendar.MonthOf(a.RatedAt)}),
-				UpdateExpression:          aws.String("ADD #n :minus, #total :minus, appealed :one"),
-				ExpressionAttributeNames:  map[string]string{"#n": n, "#total": "total"},
-				ExpressionAttributeValues: map[string]types.AttributeValue{":minus": num(-1), ":one": num(1)}}})
+		if a.DecidedAt == nil {
+			return fmt.Errorf("decide appeal %s: no decision time", a.ID)
+		}
+		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: &s.Table, Key: ratingKey(a.ID),
+			UpdateExpression: aws.String("SET excluded = :why"), ConditionExpression: aws.String("attribute_exists(pk) AND attribute_not_exists(excluded)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":why": str("appeal upheld")}}})
+		out := rating.One(a.Level)
+		out.Counts[a.Level], out.Appealed = -1, 1
+		for _, k := range a.CounterKeys() {
+			items = append(items, types.TransactWriteItem{Update: counterUpdate(s.Table, k, out, *a.DecidedAt)})
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()

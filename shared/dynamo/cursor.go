@@ -1,10 +1,13 @@
 package dynamo
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"banban/shared/apperr"
@@ -72,4 +75,31 @@ func PageSize(limit int) (int32, error) {
 		return 0, apperr.InvalidField("limit", "must be from 1 to %d", MaxPageSize)
 	}
 	return int32(limit), nil
+}
+
+// gsi1Page reads one page of the items under a gsi1 key, after cursor (a cursor of the same
+// listing only), newest first when backward; next is "" on the last page.
+func gsi1Page(ctx context.Context, db API, table, gsi1pk, cursor string, limit int, backward bool, what string) ([]map[string]types.AttributeValue, string, error) {
+	size, err := PageSize(limit)
+	if err != nil {
+		return nil, "", err
+	}
+	start, err := decodeCursor(cursor, "pk", "sk", "gsi1pk", "gsi1sk")
+	if err != nil {
+		return nil, "", err
+	}
+	if start != nil && start["gsi1pk"].(*types.AttributeValueMemberS).Value != gsi1pk {
+		return nil, "", apperr.InvalidField("cursor", "is not a cursor of this listing")
+	}
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	out, err := db.Query(ctx, &dynamodb.QueryInput{TableName: &table, IndexName: aws.String("gsi1"),
+		KeyConditionExpression:    aws.String("gsi1pk = :k"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":k": str(gsi1pk)},
+		ScanIndexForward:          aws.Bool(!backward), Limit: &size, ExclusiveStartKey: start})
+	if err != nil {
+		return nil, "", unavailable(err, "list "+what)
+	}
+	next, err := encodeCursor(out.LastEvaluatedKey)
+	return out.Items, next, err
 }

@@ -21,6 +21,7 @@ import (
 //	pk UNIT#<id>   sk UNIT
 //	pk HALL#<id>   sk HALL
 //	pk WINDOW#<id> sk WINDOW   gsi1pk HALL#<hall> gsi1sk WINDOW#<id>  (a hall's windows)
+//	                           gsi2pk UNIT#<unit> gsi2sk WINDOW#<id>  (a unit's windows, in any hall)
 //	pk STAFF#<id>  sk STAFF
 type Directory struct {
 	DB    API
@@ -144,7 +145,8 @@ func (s *Directory) Load(ctx context.Context, d directory.Data) error {
 		}
 	}
 	for _, w := range d.Windows {
-		if err := add("WINDOW#"+w.ID, "WINDOW", w, map[string]string{"gsi1pk": "HALL#" + w.HallID, "gsi1sk": "WINDOW#" + w.ID}); err != nil {
+		if err := add("WINDOW#"+w.ID, "WINDOW", w, map[string]string{"gsi1pk": "HALL#" + w.HallID, "gsi1sk": "WINDOW#" + w.ID,
+			"gsi2pk": "UNIT#" + w.UnitID, "gsi2sk": "WINDOW#" + w.ID}); err != nil {
 			return err
 		}
 	}
@@ -284,17 +286,27 @@ func (s *Directory) Calendars(now func() time.Time) func(context.Context) (*cale
 
 // WindowsOfHall lists the service windows of a hall.
 func (s *Directory) WindowsOfHall(ctx context.Context, hallID string) ([]directory.Window, error) {
+	return s.windows(ctx, "gsi1", "HALL#"+hallID)
+}
+
+// WindowsOfUnit lists the service windows of a unit, in every hall it is stationed in.
+func (s *Directory) WindowsOfUnit(ctx context.Context, unitID string) ([]directory.Window, error) {
+	return s.windows(ctx, "gsi2", "UNIT#"+unitID)
+}
+
+func (s *Directory) windows(ctx context.Context, index, owner string) ([]directory.Window, error) {
 	var out []directory.Window
 	var start map[string]types.AttributeValue
 	for {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		res, err := s.DB.Query(cctx, &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String("gsi1"),
-			KeyConditionExpression:    aws.String("gsi1pk = :h AND begins_with(gsi1sk, :w)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":h": str("HALL#" + hallID), ":w": str("WINDOW#")},
+		res, err := s.DB.Query(cctx, &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String(index),
+			KeyConditionExpression:    aws.String("#pk = :o AND begins_with(#sk, :w)"),
+			ExpressionAttributeNames:  map[string]string{"#pk": index + "pk", "#sk": index + "sk"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":o": str(owner), ":w": str("WINDOW#")},
 			ExclusiveStartKey:         start})
 		cancel()
 		if err != nil {
-			return nil, unavailable(err, "list windows of hall")
+			return nil, unavailable(err, "list windows of "+owner)
 		}
 		for _, item := range res.Items {
 			var w directory.Window

@@ -22,6 +22,7 @@ type API interface {
 	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 	PutItem(ctx context.Context, in *dynamodb.PutItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 	BatchWriteItem(ctx context.Context, in *dynamodb.BatchWriteItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
@@ -71,6 +72,29 @@ func getItem(ctx context.Context, db API, table string, k map[string]types.Attri
 		return apperr.New(apperr.NotFound, "not_found", "%s not found", what)
 	}
 	return unmarshal(out.Item, v)
+}
+
+// batchGet reads the items of keys (any number, 100 a call, resending what DynamoDB leaves
+// unprocessed) and returns those found; a missing item is simply absent.
+func batchGet(ctx context.Context, db API, table string, keys []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
+	var found []map[string]types.AttributeValue
+	for start := 0; start < len(keys); start += 100 {
+		pending := map[string]types.KeysAndAttributes{table: {Keys: keys[start:min(start+100, len(keys))]}}
+		for tries := 0; len(pending) > 0; tries++ {
+			if tries == 10 {
+				return nil, fmt.Errorf("batch get from %s: keys still unprocessed after %d tries", table, tries)
+			}
+			cctx, cancel := context.WithTimeout(ctx, callTimeout)
+			out, err := db.BatchGetItem(cctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
+			cancel()
+			if err != nil {
+				return nil, unavailable(err, "batch get from "+table)
+			}
+			found = append(found, out.Responses[table]...)
+			pending = out.UnprocessedKeys
+		}
+	}
+	return found, nil
 }
 
 // unavailable marks throttling as retryable (503) and keeps other failures internal.

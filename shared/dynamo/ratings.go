@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,14 +17,20 @@ import (
 	"banban/shared/rectification"
 )
 
-// Ratings stores ratings and their monthly window counters in one table:
+// Ratings stores ratings, their monthly counters and the integrity watch in one table:
 //
-//	pk RATING#<id>     sk RATING           the rating
-//	pk WINDOW#<id>     sk MONTH#<yyyy-mm>  counters n1..n5 and total
+//	pk RATING#<id>               sk RATING           the rating (gsi1 FLAGGED#<hall>, ratedAt#id while
+//	                                                 its flag awaits the city's review)
+//	pk <kind>#<id>               sk MONTH#<yyyy-mm>  counters n1..n5, total, flagged, excluded,
+//	                                                 appealed, defaulted; kind WINDOW, STAFF,
+//	                                                 UNITCASES or HALLCASES (see rating.CounterKind)
+//	pk WATCH#<kiosk:id|window:id> sk WATCH           a source's recent ratings, for the watch
+//	pk TICKET#<hall>#<date>#<no> sk TICKET           one service, one rating
+//	pk AUDIT#RATING#<id>         sk <at>#<action>    decisions taken on a rating
 //
-// A rating and the counter increments it causes are written in one transaction whose put is
-// conditional on the rating being new: a retried or redelivered rating fails that condition and
-// adds nothing, so every rating is counted exactly once.
+// A rating, the counter increments it causes and its source's history are written in one
+// transaction whose put is conditional on the rating being new: a retried or redelivered rating
+// fails that condition and adds nothing, so every rating is counted exactly once.
 type Ratings struct {
 	DB    API
 	Table string
@@ -35,31 +42,80 @@ type Ratings struct {
 	// Rectify, when set, names the ratings that open a rectification ticket (average and poor
 	// ones); each ticket is written in the rating's own transaction, so it opens exactly once.
 	Rectify func(ctx context.Context, r rating.Rating) (rectification.Ticket, bool, error)
+	// Watch flags ratings beyond the integrity rules (防刷评); the zero Watch flags nothing.
+	Watch rating.Watch
 }
 
 // maxTransactItems is DynamoDB's limit of items in one TransactWriteItems call.
 const maxTransactItems = 100
 
 // MaxRecordBatch is the most ratings Record accepts at once: with a ticket marker, a
-// rectification and a counter per rating at worst, a batch fills one transaction.
-const MaxRecordBatch = maxTransactItems / 4
+// rectification, three counters and two watched sources per rating at worst, a batch fills one
+// transaction.
+const MaxRecordBatch = maxTransactItems / 8
 
-// RecordResult says which ratings were new and which had been stored before.
+// RecordResult says which ratings were new and which had been stored before, and which of the
+// new ones the watch flagged.
 type RecordResult struct {
 	Stored     []string
 	Duplicates []string
+	Flagged    []string
 }
 
 type ratingItem struct {
-	PK string `json:"pk"`
-	SK string `json:"sk"`
+	PK     string `json:"pk"`
+	SK     string `json:"sk"`
+	GSI1PK string `json:"gsi1pk,omitempty"`
+	GSI1SK string `json:"gsi1sk,omitempty"`
 	rating.Rating
 }
 
 func ratingKey(id string) map[string]types.AttributeValue { return key("RATING#"+id, "RATING") }
 
 func counterKey(k rating.CounterKey) map[string]types.AttributeValue {
-	return key("WINDOW#"+k.WindowID, "MONTH#"+k.Month.String())
+	return key(string(k.Kind)+"#"+k.ID, "MONTH#"+k.Month.String())
+}
+
+func watchKey(source string) map[string]types.AttributeValue { return key("WATCH#"+source, "WATCH") }
+
+// watchItem is a source's recent history; version guards concurrent writers.
+type watchItem struct {
+	PK      string        `json:"pk"`
+	SK      string        `json:"sk"`
+	Marks   []rating.Mark `json:"marks"`
+	Version int64         `json:"version"`
+}
+
+// counterUpdate adds f to a monthly counter in table, at the time given.
+func counterUpdate(table string, k rating.CounterKey, f rating.Figures, at time.Time) *types.Update {
+	values := map[string]types.AttributeValue{":now": str(at.UTC().Format(time.RFC3339Nano))}
+	names := map[string]string{}
+	var adds []string
+	add := func(name string, n int64) {
+		if n == 0 {
+			return
+		}
+		names["#"+name] = name
+		values[":"+name] = num(n)
+		adds = append(adds, "#"+name+" :"+name)
+	}
+	add("total", f.Counts.Total())
+	for _, l := range rating.Levels {
+		add("n"+strconv.Itoa(int(l)), f.Counts[l])
+	}
+	add("flagged", f.Flagged)
+	add("excluded", f.Excluded)
+	add("appealed", f.Appealed)
+	add("defaulted", f.Defaulted)
+	expr := "SET updatedAt = :now"
+	if len(adds) > 0 {
+		expr += " ADD " + strings.Join(adds, ", ")
+	}
+	u := &types.Update{TableName: &table, Key: counterKey(k), UpdateExpression: &expr, ExpressionAttributeValues: values}
+	if len(names) > 0 {
+		u.ExpressionAttributeNames = names
+	}
+	return u
 }
 
 // Record stores ratings not stored before and adds them to their counters, in one transaction.
@@ -72,6 +128,7 @@ func (s *Ratings) Record(ctx context.Context, rs []rating.Rating) (RecordResult,
 	pending := make([]rating.Rating, 0, len(rs))
 	seen := make(map[string]bool, len(rs))
 	for _, r := range rs {
+		r.Flag = nil // the watch flags, never the sender
 		if seen[r.ID] {
 			res.Duplicates = append(res.Duplicates, r.ID)
 			continue
@@ -87,14 +144,22 @@ func (s *Ratings) Record(ctx context.Context, rs []rating.Rating) (RecordResult,
 		pause = 20 * time.Millisecond
 	}
 	for attempt := 1; len(pending) > 0; attempt++ {
-		in, owners, err := s.transaction(ctx, pending)
+		history, err := s.history(ctx, pending)
+		if err != nil {
+			return RecordResult{}, err
+		}
+		judged, marks := s.Watch.Judge(history.marks, pending, s.Now())
+		in, owners, err := s.transaction(ctx, judged, marks, history.versions)
 		if err != nil {
 			return RecordResult{}, err
 		}
 		err = s.write(ctx, in)
 		if err == nil {
-			for _, r := range pending {
+			for _, r := range judged {
 				res.Stored = append(res.Stored, r.ID)
+				if r.Flag != nil {
+					res.Flagged = append(res.Flagged, r.ID)
+				}
 			}
 			return res, nil
 		}
@@ -133,14 +198,57 @@ func (s *Ratings) write(ctx context.Context, in *dynamodb.TransactWriteItemsInpu
 	return err
 }
 
-// transaction puts each pending rating, a marker per queue ticket (one service, one rating) and
-// adds to each counter once. owners maps the index of each rating and marker item to its rating
-// in pending, so a cancellation reason names the rating at fault.
-func (s *Ratings) transaction(ctx context.Context, pending []rating.Rating) (*dynamodb.TransactWriteItemsInput, map[int]int, error) {
+// sourceHistory is what the watch knows of the sources of a batch, and the versions read.
+type sourceHistory struct {
+	marks    map[string][]rating.Mark
+	versions map[string]int64
+}
+
+// history reads the recent history of the batch's sources, in one call; nothing when the watch
+// is off.
+func (s *Ratings) history(ctx context.Context, rs []rating.Rating) (sourceHistory, error) {
+	h := sourceHistory{marks: map[string][]rating.Mark{}, versions: map[string]int64{}}
+	if !s.Watch.On() {
+		return h, nil
+	}
+	var keys []map[string]types.AttributeValue
+	for _, r := range rs {
+		for _, src := range r.Sources() {
+			if _, ok := h.versions[src]; !ok {
+				h.versions[src] = 0
+				keys = append(keys, watchKey(src))
+			}
+		}
+	}
+	items, err := batchGet(ctx, s.DB, s.Table, keys)
+	if err != nil {
+		return sourceHistory{}, err
+	}
+	for _, item := range items {
+		var it watchItem
+		if err := unmarshal(item, &it); err != nil {
+			return sourceHistory{}, err
+		}
+		src := strings.TrimPrefix(it.PK, "WATCH#")
+		h.marks[src], h.versions[src] = it.Marks, it.Version
+	}
+	return h, nil
+}
+
+// transaction puts each pending rating, a marker per queue ticket (one service, one rating), each
+// source's new history (conditional on the version read) and adds to each counter once. owners
+// maps the index of each rating and marker item to its rating in pending, so a cancellation
+// reason names the rating at fault.
+func (s *Ratings) transaction(ctx context.Context, pending []rating.Rating, marks map[string][]rating.Mark, versions map[string]int64) (*dynamodb.TransactWriteItemsInput, map[int]int, error) {
 	items := make([]types.TransactWriteItem, 0, 3*len(pending))
 	owners := map[int]int{}
 	for i, r := range pending {
-		item, err := marshal(ratingItem{PK: "RATING#" + r.ID, SK: "RATING", Rating: r})
+		it := ratingItem{PK: "RATING#" + r.ID, SK: "RATING", Rating: r}
+		if r.Flag != nil {
+			// Listed for the city's review, by hall, oldest first.
+			it.GSI1PK, it.GSI1SK = "FLAGGED#"+r.HallID, r.RatedAt.UTC().Format(time.RFC3339Nano)+"#"+r.ID
+		}
+		item, err := marshal(it)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -151,19 +259,15 @@ func (s *Ratings) transaction(ctx context.Context, pending []rating.Rating) (*dy
 			Item:                item,
 			ConditionExpression: aws.String("attribute_not_exists(pk)"),
 		}})
-		if s.Rectify != nil {
-			t, ok, err := s.Rectify(ctx, r)
+		if s.Rectify != nil && r.Flag == nil {
+			// A flagged rating opens its ticket only if the city's review counts it.
+			put, err := s.rectificationPut(ctx, r)
 			if err != nil {
 				return nil, nil, err
 			}
-			if ok {
-				item, err := rectificationItem(t)
-				if err != nil {
-					return nil, nil, err
-				}
+			if put != nil {
 				owners[len(items)] = i
-				items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item,
-					ConditionExpression: aws.String("attribute_not_exists(pk)")}})
+				items = append(items, types.TransactWriteItem{Put: put})
 			}
 		}
 		if r.Ticket != "" {
@@ -176,32 +280,36 @@ func (s *Ratings) transaction(ctx context.Context, pending []rating.Rating) (*dy
 			}})
 		}
 	}
-	now := s.Now().UTC().Format(time.RFC3339Nano)
-	for ck, c := range rating.Tally(pending) {
-		values := map[string]types.AttributeValue{
-			":total": num(c.Total()),
-			":now":   str(now),
+	for src, m := range marks {
+		item, err := marshal(watchItem{PK: "WATCH#" + src, SK: "WATCH", Marks: m, Version: versions[src] + 1})
+		if err != nil {
+			return nil, nil, err
 		}
-		expr := "SET updatedAt = :now ADD #total :total"
-		names := map[string]string{"#total": "total"}
-		for _, l := range rating.Levels {
-			if c[l] == 0 {
-				continue
-			}
-			n := "n" + strconv.Itoa(int(l))
-			expr += ", #" + n + " :" + n
-			names["#"+n] = n
-			values[":"+n] = num(c[l])
+		put := &types.Put{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}
+		if v := versions[src]; v > 0 {
+			put.ConditionExpression = aws.String("version = :v")
+			put.ExpressionAttributeValues = map[string]types.AttributeValue{":v": num(v)}
 		}
-		items = append(items, types.TransactWriteItem{Update: &types.Update{
-			TableName:                 &s.Table,
-			Key:                       counterKey(ck),
-			UpdateExpression:          &expr,
-			ExpressionAttributeNames:  names,
-			ExpressionAttributeValues: values,
-		}})
+		items = append(items, types.TransactWriteItem{Put: put})
+	}
+	now := s.Now()
+	for ck, f := range rating.Tally(pending) {
+		items = append(items, types.TransactWriteItem{Update: counterUpdate(s.Table, ck, f, now)})
 	}
 	return &dynamodb.TransactWriteItemsInput{TransactItems: items}, owners, nil
+}
+
+// rectificationPut is the conditional put of r's rectification ticket, nil when r needs none.
+func (s *Ratings) rectificationPut(ctx context.Context, r rating.Rating) (*types.Put, error) {
+	t, ok, err := s.Rectify(ctx, r)
+	if err != nil || !ok {
+		return nil, err
+	}
+	item, err := rectificationItem(t)
+	if err != nil {
+		return nil, err
+	}
+	return &types.Put{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}, nil
 }
 
 // duplicatesIn reads a cancelled transaction: which ratings (by their index in pending, through
@@ -219,6 +327,8 @@ func duplicatesIn(err error, owners map[int]int) (map[int]bool, bool) {
 		case code == "ConditionalCheckFailed":
 			if r, ok := owners[i]; ok {
 				dups[r] = true
+			} else {
+				retryable = true // a source's history changed since it was read: read it again
 			}
 		case code == "TransactionConflict", code == "ThrottlingError", code == "ProvisionedThroughputExceeded":
 			retryable = true
@@ -240,33 +350,55 @@ func num(n int64) types.AttributeValue {
 }
 
 type counterItem struct {
-	Appealed int64 `json:"appealed"`
-	N1       int64 `json:"n1"`
-	N2       int64 `json:"n2"`
-	N3       int64 `json:"n3"`
-	N4       int64 `json:"n4"`
-	N5       int64 `json:"n5"`
-	Total    int64 `json:"total"`
+	PK        string `json:"pk"`
+	SK        string `json:"sk"`
+	N1        int64  `json:"n1"`
+	N2        int64  `json:"n2"`
+	N3        int64  `json:"n3"`
+	N4        int64  `json:"n4"`
+	N5        int64  `json:"n5"`
+	Flagged   int64  `json:"flagged"`
+	Excluded  int64  `json:"excluded"`
+	Appealed  int64  `json:"appealed"`
+	Defaulted int64  `json:"defaulted"`
 }
 
-// WindowMonth returns a window's counts for a month; a month without ratings has zero counts.
-func (s *Ratings) WindowMonth(ctx context.Context, windowID string, m calendar.Month) (rating.Counts, error) {
-	c, _, err := s.WindowFigures(ctx, windowID, m)
-	return c, err
-}
-
-// WindowFigures returns a window's counts for a month and how many of its ratings upheld
-// appeals took out of them, in one read.
-func (s *Ratings) WindowFigures(ctx context.Context, windowID string, m calendar.Month) (rating.Counts, int64, error) {
-	var it counterItem
-	err := getItem(ctx, s.DB, s.Table, counterKey(rating.CounterKey{WindowID: windowID, Month: m}), "counter", &it)
-	if errNotFound(err) {
-		return rating.Counts{}, 0, nil
+// Figures reads monthly counters, any number in batches; a counter never written reads as zero.
+// This is the one read behind every statistic: a unit's or a hall's figure is the roll-up of its
+// windows' and case counters, so no counter is hit by every rating of a unit.
+func (s *Ratings) Figures(ctx context.Context, keys []rating.CounterKey) (map[rating.CounterKey]rating.Figures, error) {
+	out := make(map[rating.CounterKey]rating.Figures, len(keys))
+	byKey := make(map[[2]string]rating.CounterKey, len(keys))
+	var ks []map[string]types.AttributeValue
+	for _, k := range keys {
+		out[k] = rating.Figures{}
+		pk, sk := string(k.Kind)+"#"+k.ID, "MONTH#"+k.Month.String()
+		if _, dup := byKey[[2]string{pk, sk}]; !dup {
+			byKey[[2]string{pk, sk}] = k
+			ks = append(ks, key(pk, sk))
+		}
 	}
+	items, err := batchGet(ctx, s.DB, s.Table, ks)
 	if err != nil {
-		return rating.Counts{}, 0, err
+		return nil, err
 	}
-	return rating.Counts{0, it.N1, it.N2, it.N3, it.N4, it.N5}, it.Appealed, nil
+	for _, item := range items {
+		var it counterItem
+		if err := unmarshal(item, &it); err != nil {
+			return nil, err
+		}
+		out[byKey[[2]string{it.PK, it.SK}]] = rating.Figures{Counts: rating.Counts{0, it.N1, it.N2, it.N3, it.N4, it.N5},
+			Flagged: it.Flagged, Excluded: it.Excluded, Appealed: it.Appealed, Defaulted: it.Defaulted}
+	}
+	return out, nil
+}
+
+// WindowMonth returns a window's counted ratings for a month; a month without ratings has zero
+// counts.
+func (s *Ratings) WindowMonth(ctx context.Context, windowID string, m calendar.Month) (rating.Counts, error) {
+	k := rating.CounterKey{Kind: rating.WindowCounter, ID: windowID, Month: m}
+	figs, err := s.Figures(ctx, []rating.CounterKey{k})
+	return figs[k].Counts, err
 }
 
 // Rating returns one stored rating.

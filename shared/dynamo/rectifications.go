@@ -67,34 +67,17 @@ func (s *Rectifications) Update(ctx context.Context, t rectification.Ticket) err
 
 // ByUnit lists a unit's tickets, newest first, one page at a time.
 func (s *Rectifications) ByUnit(ctx context.Context, unit, cursor string, limit int) ([]rectification.Ticket, string, error) {
-	size, err := PageSize(limit)
+	items, next, err := gsi1Page(ctx, s.DB, s.Table, "RECTUNIT#"+unit, cursor, limit, true, "rectifications")
 	if err != nil {
 		return nil, "", err
 	}
-	start, err := decodeCursor(cursor, "pk", "sk", "gsi1pk", "gsi1sk")
-	if err != nil {
-		return nil, "", err
-	}
-	if start != nil && start["gsi1pk"].(*types.AttributeValueMemberS).Value != "RECTUNIT#"+unit {
-		return nil, "", apperr.InvalidField("cursor", "is not a cursor of this listing")
-	}
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String("gsi1"),
-		KeyConditionExpression:    aws.String("gsi1pk = :u"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":u": str("RECTUNIT#" + unit)},
-		ScanIndexForward:          aws.Bool(false), Limit: &size, ExclusiveStartKey: start})
-	if err != nil {
-		return nil, "", unavailable(err, "list rectifications")
-	}
-	list := make([]rectification.Ticket, 0, len(out.Items))
-	for _, item := range out.Items {
+	list := make([]rectification.Ticket, 0, len(items))
+	for _, item := range items {
 		var it rectItem
 		if err := unmarshal(item, &it); err != nil {
 			return nil, "", err
 		}
 		list = append(list, it.Ticket)
 	}
-	next, err := encodeCursor(out.LastEvaluatedKey)
-	return list, next, err
+	return list, next, nil
 }

@@ -60,6 +60,8 @@ type Rating struct {
 	StaffID    string    `json:"staffId,omitempty"`    // the clerk on duty at the window (the rated, not the rater)
 	MatterCode string    `json:"matterCode,omitempty"` // the matter served
 	Ticket     string    `json:"ticket,omitempty"`     // the queue ticket of the service: one service, one rating
+	// Flag is set by the integrity watch when the rating is stored, never by the sender.
+	Flag *Flag `json:"flag,omitempty"`
 }
 
 // The channels a rating comes through (评价渠道).

@@ -9,7 +9,7 @@ func BenchmarkTallyBatchOf10(b *testing.B) {
 	at := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
 	rs := make([]Rating, 10)
 	for i := range rs {
-		rs[i] = Rating{WindowID: []string{"w1", "w2", "w3"}[i%3], Level: Level(i%5 + 1), RatedAt: at}
+		rs[i] = Rating{Channel: ChannelKiosk, WindowID: []string{"w1", "w2", "w3"}[i%3], Level: Level(i%5 + 1), RatedAt: at}
 	}
 	b.ReportAllocs()
 	for b.Loop() {

@@ -68,16 +68,43 @@ func TestTallyGroupsByWindowAndShanghaiMonth(t *testing.T) {
 	if len(got) != 3 {
 		t.Fatalf("got %d counters: %v", len(got), got)
 	}
-	nov := got[CounterKey{"w1", mustMonth(t, "2026-11")}]
+	nov := got[CounterKey{WindowCounter, "w1", mustMonth(t, "2026-11")}].Counts
 	if nov[VerySatisfied] != 2 || nov.Total() != 2 {
 		t.Errorf("w1 November = %v", nov)
 	}
-	oct := got[CounterKey{"w1", mustMonth(t, "2026-10")}]
+	oct := got[CounterKey{WindowCounter, "w1", mustMonth(t, "2026-10")}].Counts
 	if oct[VeryDissatisfied] != 1 || oct.Total() != 1 {
 		t.Errorf("w1 October = %v", oct)
 	}
-	if w2 := got[CounterKey{"w2", mustMonth(t, "2026-11")}]; w2[BasicallySatisfied] != 1 {
+	if w2 := got[CounterKey{WindowCounter, "w2", mustMonth(t, "2026-11")}].Counts; w2[BasicallySatisfied] != 1 {
 		t.Errorf("w2 = %v", w2)
+	}
+}
+
+func TestTallyCountsStaffCasesFlagsAndDefaultsApart(t *testing.T) {
+	at := time.Date(2026, 11, 10, 2, 0, 0, 0, time.UTC)
+	nov := mustMonth(t, "2026-11")
+	rs := []Rating{
+		{Channel: ChannelKiosk, WindowID: "w1", UnitID: "u1", StaffID: "s1", Level: 5, RatedAt: at},
+		{Channel: ChannelKiosk, WindowID: "w1", UnitID: "u1", StaffID: "s1", Level: 5, RatedAt: at, Flag: &Flag{Rule: RuleBurst}},
+		{Channel: ChannelCase, UnitID: "u1", HallID: "h1", StaffID: "helper", Level: 2, RatedAt: at},
+		{Channel: ChannelDefault, UnitID: "u1", StaffID: "helper", Level: 3, RatedAt: at},
+	}
+	got := Tally(rs)
+	want := map[CounterKey]Figures{
+		{WindowCounter, "w1", nov}:    {Counts: Counts{5: 1}, Flagged: 1},
+		{StaffCounter, "s1", nov}:     {Counts: Counts{5: 1}, Flagged: 1},
+		{StaffCounter, "helper", nov}: {Counts: Counts{2: 1}, Defaulted: 1},
+		{UnitCases, "u1", nov}:        {Counts: Counts{2: 1}, Defaulted: 1},
+		{HallCases, "h1", nov}:        {Counts: Counts{2: 1}},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got counters %v, want %v", got, want)
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%v = %+v, want %+v", k, got[k], w)
+		}
 	}
 }
 

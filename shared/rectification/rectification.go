@@ -4,12 +4,14 @@
 package rectification
 
 import (
+	"context"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"banban/shared/apperr"
 	"banban/shared/auth"
+	"banban/shared/calendar"
 	"banban/shared/rating"
 )
 
@@ -60,6 +62,26 @@ func OpenFor(r rating.Rating, cal Deadlines, days int, now time.Time) Ticket {
 	return Ticket{ID: r.ID, WindowID: r.WindowID, HallID: r.HallID, UnitID: r.UnitID, StaffID: r.StaffID, Level: r.Level,
 		Tags: r.Tags, Comment: r.Comment, RatedAt: r.RatedAt, OpenedAt: now,
 		RespondBy: cal.Deadline(now, 0), DueAt: cal.Deadline(now, days), State: Open, Version: 1}
+}
+
+// Opener opens the tickets of the ratings that need one, on the working-day calendar.
+type Opener struct {
+	Buckets  rating.Buckets
+	Days     int // working days to the findings and measures
+	Calendar func(ctx context.Context) (*calendar.Calendar, error)
+	Now      func() time.Time
+}
+
+// Open returns r's ticket, opened now, and whether r needs one.
+func (o Opener) Open(ctx context.Context, r rating.Rating) (Ticket, bool, error) {
+	if !Needs(r, o.Buckets) {
+		return Ticket{}, false, nil
+	}
+	cal, err := o.Calendar(ctx)
+	if err != nil {
+		return Ticket{}, false, err
+	}
+	return OpenFor(r, cal, o.Days, o.Now()), true, nil
 }
 
 // Needs reports whether a rating needs rectification: average or poor in the buckets.

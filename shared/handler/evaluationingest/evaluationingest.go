@@ -25,6 +25,8 @@ type Config struct {
 	DirectoryTable string `env:"DIRECTORY_TABLE,required"`
 	RatingBuckets  string `env:"RATING_BUCKETS" envDefault:"good=4,5;average=3;poor=1,2"`
 	RectifyDays    int    `env:"RECTIFY_DAYS" envDefault:"5"`
+	// RatingWatch is the integrity rules (rating.ParseWatch): flagged ratings wait for review.
+	RatingWatch string `env:"RATING_WATCH" envDefault:"rate=4/1m;burst=3/30s"`
 }
 
 // Recorder stores ratings exactly once; see dynamo.Ratings.
@@ -45,18 +47,13 @@ func New(cfg Config, db dynamo.API, log *slog.Logger, now func() time.Time) (*Ha
 	if err != nil {
 		return nil, err
 	}
-	calendars := (&dynamo.Directory{DB: db, Table: cfg.DirectoryTable}).Calendars(now)
-	rectify := func(ctx context.Context, r rating.Rating) (rectification.Ticket, bool, error) {
-		if !rectification.Needs(r, buckets) {
-			return rectification.Ticket{}, false, nil
-		}
-		cal, err := calendars(ctx)
-		if err != nil {
-			return rectification.Ticket{}, false, err
-		}
-		return rectification.OpenFor(r, cal, cfg.RectifyDays, now()), true, nil
+	watch, err := rating.ParseWatch(cfg.RatingWatch)
+	if err != nil {
+		return nil, err
 	}
-	return &Handler{Ratings: &dynamo.Ratings{DB: db, Table: cfg.RatingsTable, Now: now, Rectify: rectify}, Log: log}, nil
+	opener := rectification.Opener{Buckets: buckets, Days: cfg.RectifyDays, Now: now,
+		Calendar: (&dynamo.Directory{DB: db, Table: cfg.DirectoryTable}).Calendars(now)}
+	return &Handler{Ratings: &dynamo.Ratings{DB: db, Table: cfg.RatingsTable, Now: now, Rectify: opener.Open, Watch: watch}, Log: log}, nil
 }
 
 // Handle records a batch and reports the messages to redeliver.
@@ -73,6 +70,9 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 	for _, m := range ev.Records {
 		var r rating.Rating
 		err := json.Unmarshal([]byte(m.Body), &r)
+		if err == nil && r.Channel == "" && r.KioskID != "" {
+			r.Channel = rating.ChannelKiosk // queued before channels were named: only kiosks rated then
+		}
 		if err == nil {
 			err = r.Check()
 		}
@@ -96,7 +96,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 			}
 			continue
 		}
-		log.Info("ratings recorded", "stored", len(res.Stored), "duplicates", len(res.Duplicates))
+		log.Info("ratings recorded", "stored", len(res.Stored), "duplicates", len(res.Duplicates), "flagged", len(res.Flagged))
 	}
 	return resp, nil
 }

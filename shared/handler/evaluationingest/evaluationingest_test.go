@@ -68,7 +68,7 @@ func TestRetriesRedeliveriesAndCrashesCountOnce(t *testing.T) {
 	send(t, q, url, `{"id":"not-a-uuid","level":7}`)
 
 	h, err := evaluationingest.New(evaluationingest.Config{RatingsTable: env.Table(t, "RatingsTable"), DirectoryTable: env.Table(t, "DirectoryTable"),
-		RatingBuckets: "good=4,5;average=3;poor=1,2", RectifyDays: 5}, db, slog.New(slog.NewJSONHandler(io.Discard, nil)), time.Now)
+		RatingBuckets: "good=4,5;average=3;poor=1,2", RectifyDays: 5, RatingWatch: "rate=4/1m;burst=3/30s"}, db, slog.New(slog.NewJSONHandler(io.Discard, nil)), time.Now)
 	if err != nil {
 		t.Fatal(err)
 	}

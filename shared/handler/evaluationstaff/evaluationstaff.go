@@ -26,6 +26,7 @@ type Config struct {
 	RatingsTable   string `env:"RATINGS_TABLE,required"`
 	DirectoryTable string `env:"DIRECTORY_TABLE,required"`
 	RatingBuckets  string `env:"RATING_BUCKETS" envDefault:"good=4,5;average=3;poor=1,2"`
+	RectifyDays    int    `env:"RECTIFY_DAYS" envDefault:"5"`
 }
 
 // Windows finds service windows.
@@ -33,13 +34,17 @@ type Windows interface {
 	Window(ctx context.Context, id string) (directory.Window, error)
 	Hall(ctx context.Context, id string) (directory.Hall, error)
 	WindowsOfHall(ctx context.Context, hallID string) ([]directory.Window, error)
+	WindowsOfUnit(ctx context.Context, unitID string) ([]directory.Window, error)
+	Staff(ctx context.Context, id string) (directory.Staff, error)
 }
 
-// Counters reads monthly rating counters and stored ratings.
+// Counters reads monthly rating counters and stored ratings, and keeps the review of flags.
 type Counters interface {
-	WindowMonth(ctx context.Context, windowID string, m calendar.Month) (rating.Counts, error)
-	WindowFigures(ctx context.Context, windowID string, m calendar.Month) (rating.Counts, int64, error)
+	Figures(ctx context.Context, keys []rating.CounterKey) (map[rating.CounterKey]rating.Figures, error)
 	Rating(ctx context.Context, id string) (rating.Rating, error)
+	FlaggedByHall(ctx context.Context, hall, cursor string, limit int) ([]rating.Rating, string, error)
+	ReviewFlag(ctx context.Context, r rating.Rating) error
+	AuditOf(ctx context.Context, id string) ([]dynamo.Audit, error)
 }
 
 // Appeals keeps appeals.
@@ -73,9 +78,12 @@ func New(cfg Config, db dynamo.API, now func() time.Time) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	dir := &dynamo.Directory{DB: db, Table: cfg.DirectoryTable}
+	// A flagged average or poor rating that the city's review counts opens its ticket then.
+	opener := rectification.Opener{Buckets: buckets, Days: cfg.RectifyDays, Now: now, Calendar: dir.Calendars(now)}
 	return &Handler{
-		Windows:  &dynamo.Directory{DB: db, Table: cfg.DirectoryTable},
-		Counters: &dynamo.Ratings{DB: db, Table: cfg.RatingsTable, Now: now},
+		Windows:  dir,
+		Counters: &dynamo.Ratings{DB: db, Table: cfg.RatingsTable, Now: now, Rectify: opener.Open},
 		Tickets:  &dynamo.Rectifications{DB: db, Table: cfg.RatingsTable},
 		Appeals:  &dynamo.Appeals{DB: db, Table: cfg.RatingsTable},
 		Buckets:  buckets,
@@ -87,6 +95,12 @@ func New(cfg Config, db dynamo.API, now func() time.Time) (*Handler, error) {
 func (h *Handler) Routes(log *slog.Logger) *httpapi.Router {
 	r := httpapi.NewRouter(log)
 	r.Handle("GET /v1/windows/{windowId}/stats", h.WindowStats)
+	r.Handle("GET /v1/staff/{id}/stats", h.StaffStats)
+	r.Handle("GET /v1/units/{unitId}/stats", h.UnitStats)
+	r.Handle("GET /v1/halls/{hallId}/stats", h.HallStats)
+	r.Handle("GET /v1/flagged-ratings", h.FlaggedRatings)
+	r.Handle("POST /v1/ratings/{id}/flag-review", h.ReviewFlag)
+	r.Handle("GET /v1/ratings/{id}/audit", h.RatingAudit)
 	r.Handle("GET /v1/halls/{hallId}/blue-list", h.BlueList)
 	r.Handle("GET /v1/public/halls/{hallId}/blue-list", h.PublicBlueList)
 	r.Handle("POST /v1/ratings/{id}/appeal", h.FileAppeal)
@@ -106,33 +120,79 @@ type LevelCount struct {
 	Count int64  `json:"count"`
 }
 
+// Stats are the figures of a window, a staff member, a unit or a hall for one month: the counted
+// ratings per level with their buckets and good-rating rate, and apart from them the flagged
+// (awaiting review), excluded (by review), appealed (upheld) and defaulted (provincial rule).
+type Stats struct {
+	Month     string       `json:"month"`
+	Total     int64        `json:"total"`
+	Levels    []LevelCount `json:"levels"`
+	Flagged   int64        `json:"flagged"`
+	Excluded  int64        `json:"excluded"`
+	Appealed  int64        `json:"appealed"` // ratings taken out of the counts by upheld appeals
+	Defaulted int64        `json:"defaulted"`
+	rating.Summary
+}
+
+func (h *Handler) stats(m calendar.Month, f rating.Figures) Stats {
+	out := Stats{Month: m.String(), Total: f.Counts.Total(), Flagged: f.Flagged, Excluded: f.Excluded,
+		Appealed: f.Appealed, Defaulted: f.Defaulted, Summary: h.Buckets.Summarize(f.Counts)}
+	for _, l := range rating.Levels {
+		out.Levels = append(out.Levels, LevelCount{Level: int(l), Name: l.Name(), Count: f.Counts[l]})
+	}
+	return out
+}
+
+// month reads the month query parameter; this month by default.
+func (h *Handler) month(req httpapi.Request) (calendar.Month, error) {
+	s, ok := req.QueryStringParameters["month"]
+	if !ok {
+		return calendar.MonthOf(h.Now()), nil
+	}
+	m, err := calendar.ParseMonth(s)
+	if err != nil {
+		return calendar.Month{}, apperr.InvalidField("month", "must be YYYY-MM")
+	}
+	return m, nil
+}
+
+// pathID reads a directory id from the path.
+func pathID(req httpapi.Request, name, what string) (string, error) {
+	id := req.PathParameters[name]
+	if !directory.ValidID(id) {
+		return "", apperr.InvalidField(name, "is not a %s id", what)
+	}
+	return id, nil
+}
+
+// figuresOf reads who asks for the figures of which window, staff member, unit or hall (path
+// parameter param) and for which month.
+func (h *Handler) figuresOf(req httpapi.Request, param, what string) (auth.Principal, string, calendar.Month, error) {
+	p, err := httpapi.Principal(req)
+	if err != nil {
+		return p, "", calendar.Month{}, err
+	}
+	id, err := pathID(req, param, what)
+	if err != nil {
+		return p, "", calendar.Month{}, err
+	}
+	month, err := h.month(req)
+	return p, id, month, err
+}
+
 // WindowStats is a window's figures for one month.
 type WindowStats struct {
-	WindowID string       `json:"windowId"`
-	HallID   string       `json:"hallId"`
-	UnitID   string       `json:"unitId"`
-	Month    string       `json:"month"`
-	Total    int64        `json:"total"`
-	Levels   []LevelCount `json:"levels"`
-	Appealed int64        `json:"appealed"` // ratings taken out of the counts by upheld appeals
-	rating.Summary
+	WindowID string `json:"windowId"`
+	HallID   string `json:"hallId"`
+	UnitID   string `json:"unitId"`
+	Stats
 }
 
 // WindowStats answers GET /v1/windows/{windowId}/stats?month=YYYY-MM (default: this month).
 func (h *Handler) WindowStats(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, err := httpapi.Principal(req)
+	p, id, month, err := h.figuresOf(req, "windowId", "window")
 	if err != nil {
 		return httpapi.Response{}, err
-	}
-	id := req.PathParameters["windowId"]
-	if !directory.ValidID(id) {
-		return httpapi.Response{}, apperr.InvalidField("windowId", "is not a window id")
-	}
-	month := calendar.MonthOf(h.Now())
-	if s, ok := req.QueryStringParameters["month"]; ok {
-		if month, err = calendar.ParseMonth(s); err != nil {
-			return httpapi.Response{}, apperr.InvalidField("month", "must be YYYY-MM")
-		}
 	}
 	w, err := h.Windows.Window(ctx, id)
 	if err != nil {
@@ -141,20 +201,162 @@ func (h *Handler) WindowStats(ctx context.Context, req httpapi.Request) (httpapi
 	if !p.CanReadWindowFigures(w.Scope()) {
 		return httpapi.Response{}, forbidden(p)
 	}
-	c, appealed, err := h.Counters.WindowFigures(ctx, w.ID, month)
+	k := rating.CounterKey{Kind: rating.WindowCounter, ID: w.ID, Month: month}
+	figs, err := h.Counters.Figures(ctx, []rating.CounterKey{k})
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	out := WindowStats{WindowID: w.ID, HallID: w.HallID, UnitID: w.UnitID, Month: month.String(), Total: c.Total(),
-		Appealed: appealed, Summary: h.Buckets.Summarize(c)}
-	for _, l := range rating.Levels {
-		out.Levels = append(out.Levels, LevelCount{Level: int(l), Name: l.Name(), Count: c[l]})
+	return httpapi.JSON(http.StatusOK, WindowStats{WindowID: w.ID, HallID: w.HallID, UnitID: w.UnitID, Stats: h.stats(month, figs[k])}), nil
+}
+
+// StaffStats is a staff member's figures: ratings of the window they served at, and of the cases
+// they handled as a helper.
+type StaffStats struct {
+	StaffID string `json:"staffId"`
+	UnitID  string `json:"unitId,omitempty"`
+	Stats
+}
+
+// StaffStats answers GET /v1/staff/{id}/stats?month=: for the city, the staff member's unit
+// administrator and hall administrator.
+func (h *Handler) StaffStats(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, id, month, err := h.figuresOf(req, "id", "staff")
+	if err != nil {
+		return httpapi.Response{}, err
 	}
+	st, err := h.Windows.Staff(ctx, id)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if !(p.Role == auth.CityAdmin || (p.Role == auth.UnitAdmin && p.UnitID != "" && p.UnitID == st.UnitID) ||
+		(p.Role == auth.HallAdmin && p.HallID != "" && p.HallID == st.HallID)) {
+		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "role %s may not read this staff member's figures", p.Role)
+	}
+	k := rating.CounterKey{Kind: rating.StaffCounter, ID: st.ID, Month: month}
+	figs, err := h.Counters.Figures(ctx, []rating.CounterKey{k})
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, StaffStats{StaffID: st.ID, UnitID: st.UnitID, Stats: h.stats(month, figs[k])}), nil
+}
+
+// WindowLine is one window's part of a unit's or a hall's figures.
+type WindowLine struct {
+	WindowID string `json:"windowId"`
+	Number   string `json:"number"`
+	Name     string `json:"name"`
+	HallID   string `json:"hallId"`
+	UnitID   string `json:"unitId"`
+	Total    int64  `json:"total"`
+	rating.Summary
+	Flagged int64 `json:"flagged"`
+}
+
+// RollUp is a unit's or a hall's figures: the sum of its windows' counters and its case
+// counter, read together in one batch, with each window's line and the cases' figures apart.
+type RollUp struct {
+	UnitID  string       `json:"unitId,omitempty"`
+	HallID  string       `json:"hallId,omitempty"`
+	Windows []WindowLine `json:"windows"`
+	Cases   Stats        `json:"cases"`
+	Stats
+}
+
+func (h *Handler) rollUp(ctx context.Context, month calendar.Month, windows []directory.Window, cases rating.CounterKey) (RollUp, error) {
+	keys := []rating.CounterKey{cases}
+	for _, w := range windows {
+		keys = append(keys, rating.CounterKey{Kind: rating.WindowCounter, ID: w.ID, Month: month})
+	}
+	figs, err := h.Counters.Figures(ctx, keys)
+	if err != nil {
+		return RollUp{}, err
+	}
+	sum := figs[cases]
+	out := RollUp{Windows: []WindowLine{}, Cases: h.stats(month, figs[cases])}
+	for i, w := range windows {
+		f := figs[keys[i+1]]
+		sum = sum.Plus(f)
+		out.Windows = append(out.Windows, WindowLine{WindowID: w.ID, Number: w.Number, Name: w.Name, HallID: w.HallID,
+			UnitID: w.UnitID, Total: f.Counts.Total(), Summary: h.Buckets.Summarize(f.Counts), Flagged: f.Flagged})
+	}
+	out.Stats = h.stats(month, sum)
+	return out, nil
+}
+
+// UnitStats answers GET /v1/units/{unitId}/stats?month=: for the city and the unit's
+// administrator, rolled up from the unit's windows in every hall and its case ratings.
+func (h *Handler) UnitStats(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, id, month, err := h.figuresOf(req, "unitId", "unit")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if !(p.Role == auth.CityAdmin || (p.Role == auth.UnitAdmin && p.UnitID == id)) {
+		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "role %s may not read this unit's figures", p.Role)
+	}
+	windows, err := h.Windows.WindowsOfUnit(ctx, id)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	out, err := h.rollUp(ctx, month, windows, rating.CounterKey{Kind: rating.UnitCases, ID: id, Month: month})
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	out.UnitID = id
+	return httpapi.JSON(http.StatusOK, out), nil
+}
+
+// HallStats answers GET /v1/halls/{hallId}/stats?month=: for the city and the hall's
+// administrator, rolled up from the hall's windows and the case ratings of cases it received.
+func (h *Handler) HallStats(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, id, month, err := h.figuresOf(req, "hallId", "hall")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if !(p.Role == auth.CityAdmin || (p.Role == auth.HallAdmin && p.HallID == id)) {
+		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "role %s may not read this hall's figures", p.Role)
+	}
+	if _, err := h.Windows.Hall(ctx, id); err != nil {
+		return httpapi.Response{}, err
+	}
+	windows, err := h.Windows.WindowsOfHall(ctx, id)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	out, err := h.rollUp(ctx, month, windows, rating.CounterKey{Kind: rating.HallCases, ID: id, Month: month})
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	out.HallID = id
 	return httpapi.JSON(http.StatusOK, out), nil
 }
 
 func forbidden(p auth.Principal) error {
 	return apperr.New(apperr.Forbidden, "forbidden", "role %s may not read this window's figures", p.Role)
+}
+
+// listing reads whose listing is asked for (query parameter param, by default the caller's own
+// when the caller is that kind of administrator) and the page size: the city reads any, an
+// administrator of role admin only its own.
+func listing(req httpapi.Request, p auth.Principal, param string, admin auth.Role, own, what string) (string, int, error) {
+	q := req.QueryStringParameters
+	owner := q[param]
+	if owner == "" && p.Role == admin {
+		owner = own
+	}
+	if !directory.ValidID(owner) {
+		return "", 0, apperr.InvalidField(param, "name the %s", param)
+	}
+	if !(p.Role == auth.CityAdmin || (p.Role == admin && own == owner)) {
+		return "", 0, apperr.New(apperr.Forbidden, "forbidden", "role %s may not read this %s's %s", p.Role, param, what)
+	}
+	limit := 0
+	if s, ok := q["limit"]; ok {
+		var err error
+		if limit, err = strconv.Atoi(s); err != nil {
+			return "", 0, apperr.InvalidField("limit", "must be a number")
+		}
+	}
+	return owner, limit, nil
 }
 
 // TicketPage is a page of rectification tickets.
@@ -170,24 +372,11 @@ func (h *Handler) ListTickets(ctx context.Context, req httpapi.Request) (httpapi
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	q := req.QueryStringParameters
-	unit := q["unit"]
-	if unit == "" && p.Role == auth.UnitAdmin {
-		unit = p.UnitID
+	unit, limit, err := listing(req, p, "unit", auth.UnitAdmin, p.UnitID, "rectifications")
+	if err != nil {
+		return httpapi.Response{}, err
 	}
-	if !directory.ValidID(unit) {
-		return httpapi.Response{}, apperr.InvalidField("unit", "name the unit")
-	}
-	if !(p.Role == auth.CityAdmin || (p.Role == auth.UnitAdmin && p.UnitID == unit)) {
-		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "role %s may not read this unit's rectifications", p.Role)
-	}
-	limit := 0
-	if s, ok := q["limit"]; ok {
-		if limit, err = strconv.Atoi(s); err != nil {
-			return httpapi.Response{}, apperr.InvalidField("limit", "must be a number")
-		}
-	}
-	list, next, err := h.Tickets.ByUnit(ctx, unit, q["cursor"], limit)
+	list, next, err := h.Tickets.ByUnit(ctx, unit, req.QueryStringParameters["cursor"], limit)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -314,18 +503,16 @@ type BlueList struct {
 }
 
 // blueList builds a hall's list: the windows with average or poor ratings, most poor first.
-// Cost: one directory query and one counter read per window of the hall, never a read of ratings.
+// Cost: one directory query and one batched read of the hall's window counters, never a read of
+// ratings.
 func (h *Handler) blueList(ctx context.Context, req httpapi.Request) (BlueList, error) {
-	hallID := req.PathParameters["hallId"]
-	if !directory.ValidID(hallID) {
-		return BlueList{}, apperr.InvalidField("hallId", "is not a hall id")
+	hallID, err := pathID(req, "hallId", "hall")
+	if err != nil {
+		return BlueList{}, err
 	}
-	month := calendar.MonthOf(h.Now())
-	if s, ok := req.QueryStringParameters["month"]; ok {
-		var err error
-		if month, err = calendar.ParseMonth(s); err != nil {
-			return BlueList{}, apperr.InvalidField("month", "must be YYYY-MM")
-		}
+	month, err := h.month(req)
+	if err != nil {
+		return BlueList{}, err
 	}
 	hall, err := h.Windows.Hall(ctx, hallID)
 	if err != nil {
@@ -335,12 +522,17 @@ func (h *Handler) blueList(ctx context.Context, req httpapi.Request) (BlueList, 
 	if err != nil {
 		return BlueList{}, err
 	}
+	keys := make([]rating.CounterKey, len(windows))
+	for i, w := range windows {
+		keys[i] = rating.CounterKey{Kind: rating.WindowCounter, ID: w.ID, Month: month}
+	}
+	figs, err := h.Counters.Figures(ctx, keys)
+	if err != nil {
+		return BlueList{}, err
+	}
 	out := BlueList{HallID: hall.ID, Hall: hall.Name, Month: month.String(), Windows: []BlueEntry{}}
-	for _, w := range windows {
-		c, err := h.Counters.WindowMonth(ctx, w.ID, month)
-		if err != nil {
-			return BlueList{}, err
-		}
+	for i, w := range windows {
+		c := figs[keys[i]].Counts
 		sum := h.Buckets.Summarize(c)
 		if sum.Average+sum.Poor == 0 {
 			continue
@@ -522,4 +714,99 @@ func (h *Handler) DecideAppeal(ctx context.Context, req httpapi.Request) (httpap
 		return httpapi.Response{}, err
 	}
 	return httpapi.JSON(http.StatusOK, next), nil
+}
+
+// FlaggedPage is a page of flagged ratings awaiting the city's review.
+type FlaggedPage struct {
+	Ratings []rating.Rating `json:"ratings"`
+	Next    string          `json:"next,omitempty"`
+}
+
+// FlaggedRatings answers GET /v1/flagged-ratings?hall=&limit=&cursor=: a hall's ratings the
+// integrity watch flagged and the city has not reviewed, oldest first — for the city, and
+// read-only for the hall's administrator.
+func (h *Handler) FlaggedRatings(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, err := httpapi.Principal(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	hall, limit, err := listing(req, p, "hall", auth.HallAdmin, p.HallID, "flagged ratings")
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	list, next, err := h.Counters.FlaggedByHall(ctx, hall, req.QueryStringParameters["cursor"], limit)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, FlaggedPage{Ratings: list, Next: next}), nil
+}
+
+// FlagReview is the body of POST /v1/ratings/{id}/flag-review.
+type FlagReview struct {
+	Count bool   `json:"count"` // true: genuine, counted from now on; false: excluded for good
+	Note  string `json:"note,omitempty"`
+}
+
+// ReviewFlag answers POST /v1/ratings/{id}/flag-review: the city counts a flagged rating or
+// excludes it; the decision is audited and the counters move at once.
+func (h *Handler) ReviewFlag(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, err := httpapi.Principal(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	id := req.PathParameters["id"]
+	if !rating.ValidID(id) {
+		return httpapi.Response{}, apperr.InvalidField("id", "is not a rating id")
+	}
+	var in FlagReview
+	if err := decode(req, &in); err != nil {
+		return httpapi.Response{}, err
+	}
+	if p.Role != auth.CityAdmin {
+		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "only the city administration reviews flagged ratings")
+	}
+	r, err := h.Counters.Rating(ctx, id)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	next, err := r.ReviewFlag(p, in.Count, in.Note, h.Now())
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	if err := h.Counters.ReviewFlag(ctx, next); err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, next), nil
+}
+
+// AuditPage is the decisions taken on a rating.
+type AuditPage struct {
+	RatingID  string         `json:"ratingId"`
+	Flag      *rating.Flag   `json:"flag,omitempty"`
+	Decisions []dynamo.Audit `json:"decisions"`
+}
+
+// RatingAudit answers GET /v1/ratings/{id}/audit for the city: the watch's flag and every
+// decision taken on the rating since.
+func (h *Handler) RatingAudit(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	p, err := httpapi.Principal(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	id := req.PathParameters["id"]
+	if !rating.ValidID(id) {
+		return httpapi.Response{}, apperr.InvalidField("id", "is not a rating id")
+	}
+	if p.Role != auth.CityAdmin {
+		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "only the city administration reads the audit of ratings")
+	}
+	r, err := h.Counters.Rating(ctx, id)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	list, err := h.Counters.AuditOf(ctx, id)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, AuditPage{RatingID: r.ID, Flag: r.Flag, Decisions: list}), nil
 }

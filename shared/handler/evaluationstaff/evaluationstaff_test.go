@@ -165,6 +165,12 @@ func TestEveryStaffRatingRouteChecksWhoAsks(t *testing.T) {
 		{"GET /v1/rectifications/{id}", map[string]string{"id": id}, ""},
 		{"POST /v1/rectifications/{id}/response", map[string]string{"id": id}, `{"findings":"x","measures":"y","version":1}`},
 		{"POST /v1/rectifications/{id}/review", map[string]string{"id": id}, `{"verified":true,"version":2}`},
+		{"GET /v1/staff/{id}/stats", map[string]string{"id": "clerk-zb-a01"}, ""},
+		{"GET /v1/units/{unitId}/stats", map[string]string{"unitId": "zb-scjg"}, ""},
+		{"GET /v1/halls/{hallId}/stats", map[string]string{"hallId": "zb-center"}, ""},
+		{"GET /v1/flagged-ratings", nil, ""},
+		{"POST /v1/ratings/{id}/flag-review", map[string]string{"id": id}, `{"count":true}`},
+		{"GET /v1/ratings/{id}/audit", map[string]string{"id": id}, ""},
 	}
 	for _, g := range guarded {
 		if status, body := call(g.route, g.path, nil, nil, g.body); status != 401 {
@@ -194,6 +200,10 @@ func TestEveryStaffRatingRouteChecksWhoAsks(t *testing.T) {
 		{"GET /v1/halls/{hallId}/blue-list", map[string]string{"hallId": "zb-center"}, map[string]string{"month": "2026-11"}, []string{"city admin", "its hall admin"}},
 		{"GET /v1/appeals", nil, nil, []string{"city admin"}},
 		{"GET /v1/rectifications", nil, map[string]string{"unit": "zb-scjg"}, []string{"city admin", "its unit admin"}},
+		{"GET /v1/staff/{id}/stats", map[string]string{"id": "clerk-zb-a01"}, nil, []string{"city admin", "its hall admin", "its unit admin"}},
+		{"GET /v1/units/{unitId}/stats", map[string]string{"unitId": "zb-scjg"}, nil, []string{"city admin", "its unit admin"}},
+		{"GET /v1/halls/{hallId}/stats", map[string]string{"hallId": "zb-center"}, nil, []string{"city admin", "its hall admin"}},
+		{"GET /v1/flagged-ratings", nil, map[string]string{"hall": "zb-center"}, []string{"city admin", "its hall admin"}},
 	}
 	for _, l := range listings {
 		for name, claims := range roles {
@@ -205,6 +215,17 @@ func TestEveryStaffRatingRouteChecksWhoAsks(t *testing.T) {
 			}
 			if status, body := call(l.route, l.path, l.query, claims, ""); status != want {
 				t.Errorf("%s as %s: %d %s, want %d", l.route, name, status, body, want)
+			}
+		}
+	}
+	// Reviewing flags and reading a rating's audit are the city's alone, refused before any read.
+	for name, claims := range roles {
+		if name == "city admin" {
+			continue
+		}
+		for _, route := range []string{"POST /v1/ratings/{id}/flag-review", "GET /v1/ratings/{id}/audit"} {
+			if status, body := call(route, map[string]string{"id": id}, nil, claims, `{"count":true}`); status != 403 {
+				t.Errorf("%s as %s: %d %s, want 403", route, name, status, body)
 			}
 		}
 	}
