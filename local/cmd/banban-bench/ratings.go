@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -155,12 +154,18 @@ feed:
 	return durations, ctx.Err()
 }
 
-// rating is the i-th rating of a run: windows taken in turn, levels 5 down to 1, rated now.
+// serviceEvery is how often a bench window serves someone: its ratings are given that far apart,
+// going back from now, as at a real window, so the integrity watch flags none of them.
+const serviceEvery = 2 * time.Minute
+
+// rating is the i-th rating of a run: windows taken in turn, levels 5 down to 1, each window's
+// ratings serviceEvery apart.
 func (s *system) rating(i int) rating.Rating {
 	k := s.kiosks[i%len(s.kiosks)]
 	now := time.Now().UTC()
+	at := now.Add(-time.Duration(i/len(s.kiosks)) * serviceEvery)
 	return rating.Rating{ID: uuid.NewString(), Channel: rating.ChannelKiosk, KioskID: k.ID, WindowID: k.WindowID, HallID: k.HallID, UnitID: k.UnitID,
-		Level: rating.Level(5 - i%5), RatedAt: now, ReceivedAt: now}
+		Level: rating.Level(5 - i%5), RatedAt: at, ReceivedAt: now}
 }
 
 // rawPutItems is baseline 1: single PutItem calls of items shaped like a stored rating, into the
@@ -247,7 +252,7 @@ func (s *system) probes(ctx context.Context, f *ratingFigures) error {
 // ingest's own DynamoDB work without SQS, the poller and the RIE. Its ratings count for windows of
 // their own ("bench-…"), not the demo windows.
 func (s *system) inProcessRecord(ctx context.Context, n, writers int) (float64, error) {
-	store := &dynamo.Ratings{DB: s.ddb, Table: s.stack.Resources.Tables["RatingsTable"], Now: time.Now}
+	store := &dynamo.Ratings{DB: s.ddb, Table: s.stack.Resources.Tables["RatingsTable"], Now: time.Now, Watch: rating.DefaultWatch}
 	batches := (n + 9) / 10
 	start := time.Now()
 	if _, err := parallel(ctx, batches, writers, func(ctx context.Context, b int) error {
@@ -467,25 +472,23 @@ func (s *system) drained(ctx context.Context, queue string) (bool, error) {
 
 // counted sums this month's counters of every demo window, reading them concurrently.
 func (s *system) counted(ctx context.Context) (int64, error) {
-	m := calendar.MonthOf(time.Now())
-	totals := make([]int64, len(s.kiosks))
-	errs := make([]error, len(s.kiosks))
-	var wg sync.WaitGroup
-	for i, k := range s.kiosks {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c, err := s.ratings.WindowMonth(ctx, k.WindowID, m)
-			totals[i], errs[i] = c.Total(), err
-		}()
+	// This month and the last: a run's ratings go back in time (serviceEvery) and may cross the
+	// month's start. Flagged ratings are stored too and count as ingested.
+	this := calendar.MonthOf(time.Now())
+	months := []calendar.Month{this, calendar.MonthOf(this.Start().Add(-time.Hour))}
+	var keys []rating.CounterKey
+	for _, k := range s.kiosks {
+		for _, m := range months {
+			keys = append(keys, rating.CounterKey{Kind: rating.WindowCounter, ID: k.WindowID, Month: m})
+		}
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	figs, err := s.ratings.Figures(ctx, keys)
+	if err != nil {
 		return 0, fmt.Errorf("read counters: %w", err)
 	}
 	var total int64
-	for _, t := range totals {
-		total += t
+	for _, f := range figs {
+		total += f.Counts.Total() + f.Flagged
 	}
 	return total, nil
 }

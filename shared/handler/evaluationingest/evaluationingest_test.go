@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,7 +64,15 @@ func TestRetriesRedeliveriesAndCrashesCountOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		send(t, q, url, string(b))
+		body := string(b)
+		if r.ID == other.ID {
+			// Queued before channels were named: a kiosk rating without its channel still counts.
+			body = strings.Replace(body, `,"channel":"kiosk"`, "", 1)
+			if strings.Contains(body, "channel") {
+				t.Fatalf("channel still in %s", body)
+			}
+		}
+		send(t, q, url, body)
 	}
 	send(t, q, url, `{"id":"not-a-uuid","level":7}`)
 
