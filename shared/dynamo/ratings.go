@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -143,7 +144,10 @@ func (s *Ratings) Record(ctx context.Context, rs []rating.Rating) (RecordResult,
 	if pause <= 0 {
 		pause = 20 * time.Millisecond
 	}
-	for attempt := 1; len(pending) > 0; attempt++ {
+	// attempt counts the tries after throttling, contention the re-reads after other writers'
+	// changes; dropping duplicates always shrinks the batch, so every round makes progress.
+	attempt, contention := 1, 0
+	for len(pending) > 0 {
 		history, err := s.history(ctx, pending)
 		if err != nil {
 			return RecordResult{}, err
@@ -163,7 +167,7 @@ func (s *Ratings) Record(ctx context.Context, rs []rating.Rating) (RecordResult,
 			}
 			return res, nil
 		}
-		dups, retryable := duplicatesIn(err, owners)
+		dups, why := duplicatesIn(err, owners)
 		if len(dups) > 0 {
 			// Those ratings were stored earlier, or their service was rated already (the same
 			// queue ticket): drop them and write the rest at once.
@@ -178,15 +182,24 @@ func (s *Ratings) Record(ctx context.Context, rs []rating.Rating) (RecordResult,
 			pending = kept
 			continue
 		}
-		if !retryable || attempt >= attempts {
-			return RecordResult{}, fmt.Errorf("record %d ratings (attempt %d): %w", len(pending), attempt, err)
+		var wait time.Duration
+		switch {
+		case why == contended && contention < maxContention:
+			// Another writer changed a counter or a source's history meanwhile: it made progress,
+			// so read again after a short random pause that keeps writers from meeting again.
+			contention++
+			wait = time.Duration(rand.Int64N(int64(contentionPause)))
+		case why == throttled && attempt < attempts:
+			attempt++
+			wait, pause = pause, pause*2
+		default:
+			return RecordResult{}, fmt.Errorf("record %d ratings (attempt %d, %d contended): %w", len(pending), attempt, contention, err)
 		}
 		select {
 		case <-ctx.Done():
 			return RecordResult{}, fmt.Errorf("record ratings: %w", ctx.Err())
-		case <-time.After(pause):
+		case <-time.After(wait):
 		}
-		pause *= 2
 	}
 	return res, nil
 }
@@ -312,15 +325,39 @@ func (s *Ratings) rectificationPut(ctx context.Context, r rating.Rating) (*types
 	return &types.Put{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}, nil
 }
 
+// Why a transaction failed, when not for duplicates.
+type failure int
+
+const (
+	fatal     failure = iota // retrying the same cannot help
+	contended                // another writer touched the same items meanwhile
+	throttled                // DynamoDB was busy or failed inside
+)
+
+// maxContention bounds the re-reads after other writers' changes, and contentionPause the
+// random pause before each; a writer that loses a race lets the winner through, so under any
+// contention every round stores someone's batch.
+const (
+	maxContention   = 30
+	contentionPause = 30 * time.Millisecond
+)
+
 // duplicatesIn reads a cancelled transaction: which ratings (by their index in pending, through
-// owners) failed a condition, and whether the cancellation is worth retrying as it is.
-func duplicatesIn(err error, owners map[int]int) (map[int]bool, bool) {
+// owners) failed a condition, and otherwise why it failed.
+func duplicatesIn(err error, owners map[int]int) (map[int]bool, failure) {
 	var cancelled *types.TransactionCanceledException
 	if !errors.As(err, &cancelled) {
-		return nil, isThrottlingCode(err) || isTransient(err)
+		var conflict *types.TransactionConflictException
+		switch {
+		case errors.As(err, &conflict):
+			return nil, contended
+		case isThrottlingCode(err) || isTransient(err):
+			return nil, throttled
+		}
+		return nil, fatal
 	}
 	dups := map[int]bool{}
-	retryable := false
+	why := fatal
 	for i, reason := range cancelled.CancellationReasons {
 		code := aws.ToString(reason.Code)
 		switch {
@@ -328,13 +365,17 @@ func duplicatesIn(err error, owners map[int]int) (map[int]bool, bool) {
 			if r, ok := owners[i]; ok {
 				dups[r] = true
 			} else {
-				retryable = true // a source's history changed since it was read: read it again
+				why = contended // a source's history changed since it was read: read it again
 			}
-		case code == "TransactionConflict", code == "ThrottlingError", code == "ProvisionedThroughputExceeded":
-			retryable = true
+		case code == "TransactionConflict":
+			why = contended
+		case code == "ThrottlingError", code == "ProvisionedThroughputExceeded":
+			if why == fatal {
+				why = throttled
+			}
 		}
 	}
-	return dups, retryable
+	return dups, why
 }
 
 // isTransient recognises errors the SDK gave up retrying but a later attempt may pass.
