@@ -86,7 +86,7 @@ func New(ctx context.Context, cfg Config, db dynamo.API, sqs queue.API, keys pii
 		return nil, err
 	}
 	return &Handler{
-		QR:     qr,
+		QR: qr,
 		Kiosks: &kiosk.Authenticator{
 			Kiosks: kiosk.NewCachedRegistry(&dynamo.Kiosks{DB: db, Table: cfg.KiosksTable}, KioskCacheTTL, now),
 			Nonces: &dynamo.Nonces{DB: db, Table: cfg.NoncesTable, Now: now},
