@@ -56,4 +56,3 @@ func watchShards(ctx context.Context, db API, table, index, pkAttr, skAttr, pref
 	}
 	return ids, nil
 }
-
