@@ -9,6 +9,7 @@ package rectificationwatch
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"time"
 
 	"banban/shared/apperr"
@@ -147,6 +148,9 @@ func (h *Handler) watch(ctx context.Context, id string, now time.Time, res *Resu
 // reads it again and records it there.
 func (h *Handler) sent(ctx context.Context, t rectification.Ticket, n rectification.Notice) (rectification.Ticket, error) {
 	for range 3 {
+		if !slices.Contains(t.PendingNotices(), n) {
+			return t, nil // recorded meanwhile (a run that overlapped this one)
+		}
 		next := t.NoticeSent(n)
 		err := h.Tickets.Update(ctx, next)
 		if err == nil {
