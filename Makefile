@@ -14,6 +14,7 @@ FUNCTIONS := EvaluationApiFunction:evaluation-api \
              CatalogApiFunction:catalog-api \
              HelperApiFunction:helper-api \
              SupervisionFunction:supervision \
+             RectificationWatchFunction:rectification-watch \
              CaseApiFunction:case-api \
              CaseRetentionFunction:case-retention \
              SessionApiFunction:session-api \

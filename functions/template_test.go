@@ -28,6 +28,7 @@ import (
 	"banban/shared/handler/faqsearch"
 	"banban/shared/handler/helperapi"
 	"banban/shared/handler/opengovapi"
+	"banban/shared/handler/rectificationwatch"
 	"banban/shared/handler/sessionapi"
 	"banban/shared/handler/supervision"
 	"banban/shared/httpapi"
@@ -50,6 +51,9 @@ var functions = map[string]function{
 	},
 	"SupervisionFunction": {
 		env: config.Names[supervision.Config],
+	},
+	"RectificationWatchFunction": {
+		env: config.Names[rectificationwatch.Config],
 	},
 	"HelperApiFunction": {
 		env:    config.Names[helperapi.Config],

@@ -175,6 +175,19 @@ func TestEverySampleEventUnderRIE(t *testing.T) {
 	}
 	tested["SupervisionFunction"] = true
 
+	// The rectification watch sample: the ingest sample's average rating opened a ticket today, so
+	// its unit hears of it, once; nothing is late yet.
+	var watchRound map[string]any
+	sample(t, "RectificationWatchFunction", &watchRound)
+	for i, want := range []int{1, 0} {
+		var watch struct{ Marked, Notices int }
+		s.invoke(t, "RectificationWatchFunction", watchRound, &watch)
+		if watch.Marked != 0 || watch.Notices != want {
+			t.Errorf("rectification-watch sample, run %d: %+v", i+1, watch)
+		}
+	}
+	tested["RectificationWatchFunction"] = true
+
 	// The helper sample: a helper sets the helper's own status (registered first).
 	helpers := &dynamo.Helpers{DB: testenv.DynamoDB(t), Table: s.stack.Resources.Tables["HelpersTable"], CasesTable: s.stack.Resources.Tables["CasesTable"]}
 	if err := helpers.Put(ctx, routing.Helper{ID: "helper-zc-01", Name: "郑红", Level: directory.District, UnitID: "zc-xzsp", HallID: "zc-center",

@@ -84,9 +84,14 @@ func TestRealTemplate(t *testing.T) {
 	if fn.Policies == nil {
 		t.Error("policies missing")
 	}
-	if len(fn.Events) != 3 || fn.Events[0].HttpApi == nil || !fn.Events[0].HttpApi.Public() ||
+	if len(fn.Events) != 6 || fn.Events[0].HttpApi == nil || !fn.Events[0].HttpApi.Public() ||
 		fn.Events[0].HttpApi.RouteKey() != "POST /v1/evaluations" || fn.Events[0].HttpApi.ApiID != "HttpApi" {
 		t.Errorf("events: %+v", fn.Events)
+	}
+	// The QR rating route is public; the routes of the codes take a staff token.
+	if qr, code := fn.Events[3].HttpApi, fn.Events[4].HttpApi; qr == nil || !qr.Public() || qr.RouteKey() != "POST /v1/qr/evaluations" ||
+		code == nil || code.Public() || code.RouteKey() != "GET /v1/windows/{windowId}/qr-code" {
+		t.Errorf("QR routes: %+v %+v", qr, code)
 	}
 	ingest, _ := tpl.Function("EvaluationIngestFunction")
 	sqsEv := ingest.Events[0].SQS

@@ -6,6 +6,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind classifies an error by what the caller can do about it.
@@ -41,6 +42,9 @@ type Error struct {
 	Message string
 	Field   string
 	Err     error // the cause, never shown to the caller
+	// RetryAfter, when set on a TooMany or Unavailable error, is how long the caller should wait
+	// before trying again (the Retry-After header).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -64,6 +68,11 @@ func New(kind Kind, code, format string, args ...any) *Error {
 // InvalidField reports a bad value in a named request field.
 func InvalidField(field, format string, args ...any) *Error {
 	return &Error{Kind: Invalid, Code: "invalid_field", Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// RateLimited reports a rate limit that was hit: a 429 whose Retry-After says when to try again.
+func RateLimited(code string, retryAfter time.Duration, format string, args ...any) *Error {
+	return &Error{Kind: TooMany, Code: code, Message: fmt.Sprintf(format, args...), RetryAfter: retryAfter}
 }
 
 // Wrap keeps cause as the hidden reason of a new error.

@@ -79,6 +79,15 @@ type WindowScope struct {
 // CanReadWindowFigures reports whether p may read a window's rating figures. Figures are counts,
 // never who rated what, so a clerk may read the figures of the clerk's own window.
 func (p Principal) CanReadWindowFigures(w WindowScope) bool {
+	if p.Role == Clerk {
+		return p.WindowID != "" && p.WindowID == w.WindowID
+	}
+	return p.CanAdministerWindow(w)
+}
+
+// CanAdministerWindow reports whether p administers the window: the city administration, the
+// window's hall administrator and its unit's administrator (QR rating codes, for one).
+func (p Principal) CanAdministerWindow(w WindowScope) bool {
 	switch p.Role {
 	case CityAdmin:
 		return true
@@ -86,8 +95,6 @@ func (p Principal) CanReadWindowFigures(w WindowScope) bool {
 		return p.HallID != "" && p.HallID == w.HallID
 	case UnitAdmin:
 		return p.UnitID != "" && p.UnitID == w.UnitID
-	case Clerk:
-		return p.WindowID != "" && p.WindowID == w.WindowID
 	default:
 		return false
 	}

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -504,45 +502,7 @@ func (s *Cases) Watch(ctx context.Context, index string, until time.Time, limit 
 		// The team queues, priority first then oldest: every waiting case, whatever until says.
 		pkAttr, skAttr, prefix, bound = "gsi7pk", "gsi7sk", "OVERFLOW#", "2"
 	}
-	type hit struct{ sk, id string }
-	var hits []hit
-	for shard := 0; shard < SupervisionShards; shard++ {
-		var start map[string]types.AttributeValue
-		for n := 0; n < limit; {
-			cctx, cancel := context.WithTimeout(ctx, callTimeout)
-			out, err := s.DB.Query(cctx, &dynamodb.QueryInput{
-				TableName: &s.Table, IndexName: aws.String(index),
-				KeyConditionExpression:    aws.String("#pk = :p AND #sk <= :until"),
-				ExpressionAttributeNames:  map[string]string{"#pk": pkAttr, "#sk": skAttr},
-				ExpressionAttributeValues: map[string]types.AttributeValue{":p": str(prefix + strconv.Itoa(shard)), ":until": str(bound)},
-				ExclusiveStartKey:         start, Limit: aws.Int32(int32(limit - n)),
-			})
-			cancel()
-			if err != nil {
-				return nil, unavailable(err, "watch cases")
-			}
-			for _, item := range out.Items {
-				pk, ok1 := item["pk"].(*types.AttributeValueMemberS)
-				sk, ok2 := item[skAttr].(*types.AttributeValueMemberS)
-				if !ok1 || !ok2 {
-					return nil, errors.New("watch: index item without keys")
-				}
-				hits = append(hits, hit{sk.Value, strings.TrimPrefix(pk.Value, "CASE#")})
-				n++
-			}
-			if out.LastEvaluatedKey == nil {
-				break
-			}
-			start = out.LastEvaluatedKey
-		}
-	}
-	// Across shards in index order (earliest due, or priority then oldest), the first limit.
-	sort.Slice(hits, func(i, j int) bool { return hits[i].sk < hits[j].sk })
-	ids := make([]string, 0, min(len(hits), limit))
-	for _, h := range hits[:min(len(hits), limit)] {
-		ids = append(ids, h.id)
-	}
-	return ids, nil
+	return watchShards(ctx, s.DB, s.Table, index, pkAttr, skAttr, prefix, bound, "CASE#", limit)
 }
 
 // Patch stores a change made by the system (supervision) to a case read with Peek, leaving its

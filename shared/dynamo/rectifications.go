@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,7 +17,12 @@ import (
 // Rectifications keeps rectification tickets in the ratings table, written in the same
 // transaction as their rating so a rating opens its ticket exactly once:
 //
-//	pk RECT#<rating id>  sk RECT   the ticket (gsi1: RECTUNIT#<unit>, openedAt#id)
+//	pk RECT#<rating id>  sk RECT   the ticket (gsi1: RECTUNIT#<unit>, openedAt#id;
+//	                               gsi2 while the watch has work: RECTWATCH#<shard>, nextWatch#id)
+//
+// gsi2 is sparse and sharded: a ticket is in it from its opening until nothing can happen to it
+// any more (its notices sent, and verified or marked overdue), keyed by when the watch must next
+// look, so the watch reads only what is due across a few partitions and never scans.
 type Rectifications struct {
 	DB    API
 	Table string
@@ -27,14 +33,29 @@ type rectItem struct {
 	SK     string `json:"sk"`
 	GSI1PK string `json:"gsi1pk"`
 	GSI1SK string `json:"gsi1sk"`
+	GSI2PK string `json:"gsi2pk,omitempty"`
+	GSI2SK string `json:"gsi2sk,omitempty"`
 	rectification.Ticket
 }
 
 func rectKey(id string) map[string]types.AttributeValue { return key("RECT#"+id, "RECT") }
 
+// RectWatchShard is the gsi2 partition of a watched ticket.
+func RectWatchShard(id string) string { return "RECTWATCH#" + strconv.Itoa(shardOf(id)) }
+
 func rectificationItem(t rectification.Ticket) (map[string]types.AttributeValue, error) {
-	return marshal(rectItem{PK: "RECT#" + t.ID, SK: "RECT", GSI1PK: "RECTUNIT#" + t.UnitID,
-		GSI1SK: t.OpenedAt.UTC().Format(time.RFC3339Nano) + "#" + t.ID, Ticket: t})
+	it := rectItem{PK: "RECT#" + t.ID, SK: "RECT", GSI1PK: "RECTUNIT#" + t.UnitID,
+		GSI1SK: t.OpenedAt.UTC().Format(time.RFC3339Nano) + "#" + t.ID, Ticket: t}
+	if next, ok := t.NextWatch(); ok {
+		it.GSI2PK, it.GSI2SK = RectWatchShard(t.ID), next.UTC().Format(time.RFC3339Nano)+"#"+t.ID
+	}
+	return marshal(it)
+}
+
+// Watch lists the ids of the tickets the watch must look at by until (gsi2), earliest first, at
+// most limit.
+func (s *Rectifications) Watch(ctx context.Context, until time.Time, limit int) ([]string, error) {
+	return watchShards(ctx, s.DB, s.Table, "gsi2", "gsi2pk", "gsi2sk", "RECTWATCH#", until.UTC().Format(time.RFC3339Nano)+"~", "RECT#", limit)
 }
 
 // Get reads a ticket.

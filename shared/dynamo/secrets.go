@@ -23,6 +23,8 @@ type Secrets struct {
 const (
 	PIIHashKey     = "pii-hash-key"     // keyed hashes of ID numbers and phones
 	SubjectHashKey = "subject-hash-key" // pseudonymous subjects of mini-program users
+	QRLinkKey      = "qr-link-key"      // signs the links of windows' QR rating codes
+	ClientHashKey  = "client-hash-key"  // keyed hashes of client addresses for rate limits
 )
 
 // Key returns the named key, creating it on first use. Every function instance must use the same

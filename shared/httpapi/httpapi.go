@@ -15,7 +15,9 @@ import (
 	"mime"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -126,13 +128,18 @@ func Status(err error) int {
 func errorResponse(err error) Response {
 	status := Status(err)
 	detail := ErrorDetail{Code: "internal", Message: "internal error"}
+	retryAfter := "1"
 	// Internal causes stay in the log; the caller sees only our own words.
 	if e, ok := apperr.As(err); ok && e.Kind != apperr.Internal {
 		detail = ErrorDetail{Code: e.Code, Message: e.Message, Field: e.Field}
+		if e.RetryAfter > 0 {
+			// Whole seconds, rounded up: a client that waits that long is not refused again.
+			retryAfter = strconv.FormatInt(int64((e.RetryAfter+time.Second-1)/time.Second), 10)
+		}
 	}
 	resp := JSON(status, ErrorBody{Error: detail})
 	if status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests {
-		resp.Headers["Retry-After"] = "1"
+		resp.Headers["Retry-After"] = retryAfter
 	}
 	return resp
 }

@@ -6,9 +6,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -149,5 +151,23 @@ func TestPrincipalNeedsVerifiedClaims(t *testing.T) {
 	p, err := Principal(req)
 	if err != nil || p.UnitID != "u1" || p.Role != "unit_admin" {
 		t.Fatalf("got %+v, %v", p, err)
+	}
+}
+
+func TestRateLimitedAnswersRetryAfterInWholeSeconds(t *testing.T) {
+	r := NewRouter(slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	r.Handle("POST /limited", func(context.Context, Request) (Response, error) {
+		return Response{}, apperr.RateLimited("rate_limited", 90*time.Second+time.Millisecond, "too many")
+	})
+	r.Handle("POST /busy", func(context.Context, Request) (Response, error) {
+		return Response{}, apperr.New(apperr.Unavailable, "throttled", "busy")
+	})
+	resp, err := r.Invoke(context.Background(), Request{RouteKey: "POST /limited"})
+	if err != nil || resp.StatusCode != 429 || resp.Headers["Retry-After"] != "91" || !strings.Contains(resp.Body, `"code":"rate_limited"`) {
+		t.Errorf("rate limited: %d %v %s %v", resp.StatusCode, resp.Headers, resp.Body, err)
+	}
+	resp, err = r.Invoke(context.Background(), Request{RouteKey: "POST /busy"})
+	if err != nil || resp.StatusCode != 503 || resp.Headers["Retry-After"] != "1" {
+		t.Errorf("unavailable: %d %v %v", resp.StatusCode, resp.Headers, err)
 	}
 }

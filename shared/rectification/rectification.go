@@ -5,6 +5,7 @@ package rectification
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -50,6 +51,92 @@ type Ticket struct {
 	ReviewedBy  string       `json:"reviewedBy,omitempty"`
 	ReviewedAt  *time.Time   `json:"reviewedAt,omitempty"`
 	ReviewNote  string       `json:"reviewNote,omitempty"`
+	// Lateness, recorded by the watch and kept for scoring: an overdue ticket may still be answered
+	// and verified, and stays recorded as overdue.
+	ResponseLateAt *time.Time `json:"responseLateAt,omitempty"` // the same-day first response was missed
+	OverdueAt      *time.Time `json:"overdueAt,omitempty"`      // past DueAt without verified measures
+	NoticesSent    []Notice   `json:"noticesSent,omitempty"`    // the notices already sent
+}
+
+// Notice is a notice a ticket gives on the notifications queue.
+type Notice string
+
+// The notices, each sent once: the unit hears of the ticket when it opens and when it is late;
+// the city too when it is overdue.
+const (
+	NoticeOpened       Notice = "opened"
+	NoticeResponseLate Notice = "response_late"
+	NoticeOverdue      Notice = "overdue"
+)
+
+// Recipients are the roles a notice goes to.
+func (n Notice) Recipients() []auth.Role {
+	if n == NoticeOverdue {
+		return []auth.Role{auth.UnitAdmin, auth.CityAdmin}
+	}
+	return []auth.Role{auth.UnitAdmin}
+}
+
+// Watch records at now what is late: the first response missed (nothing answered by RespondBy)
+// and the measures overdue (not verified by DueAt). It reports whether the ticket changed; a late
+// or repeated watch changes nothing more.
+func (t Ticket) Watch(now time.Time) (Ticket, bool) {
+	changed := false
+	if t.ResponseLateAt == nil && t.RespondedAt == nil && t.State != Verified && now.After(t.RespondBy) {
+		at := now
+		t.ResponseLateAt, changed = &at, true
+	}
+	if t.OverdueAt == nil && t.Overdue(now) {
+		at := now
+		t.OverdueAt, changed = &at, true
+	}
+	if changed {
+		t.Version++
+	}
+	return t, changed
+}
+
+// PendingNotices lists the notices the ticket owes and has not sent, in the order they arose.
+func (t Ticket) PendingNotices() []Notice {
+	due := []Notice{NoticeOpened}
+	if t.ResponseLateAt != nil {
+		due = append(due, NoticeResponseLate)
+	}
+	if t.OverdueAt != nil {
+		due = append(due, NoticeOverdue)
+	}
+	var pending []Notice
+	for _, n := range due {
+		if !slices.Contains(t.NoticesSent, n) {
+			pending = append(pending, n)
+		}
+	}
+	return pending
+}
+
+// NoticeSent records that notice n went out.
+func (t Ticket) NoticeSent(n Notice) Ticket {
+	if !slices.Contains(t.NoticesSent, n) {
+		t.NoticesSent = append(slices.Clone(t.NoticesSent), n)
+		t.Version++
+	}
+	return t
+}
+
+// NextWatch is when the watch must next look at the ticket: at once while a notice is pending,
+// then at RespondBy and DueAt while they may still be missed; false once nothing can happen.
+func (t Ticket) NextWatch() (time.Time, bool) {
+	switch {
+	case len(t.PendingNotices()) > 0:
+		return t.OpenedAt, true
+	case t.State == Verified:
+		return time.Time{}, false
+	case t.ResponseLateAt == nil && t.RespondedAt == nil:
+		return t.RespondBy, true
+	case t.OverdueAt == nil:
+		return t.DueAt, true
+	}
+	return time.Time{}, false
 }
 
 // Deadlines computes due times on the working-day calendar.

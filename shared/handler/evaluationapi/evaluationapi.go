@@ -1,6 +1,7 @@
-// Package evaluationapi is the kiosk-facing rating endpoint: POST /v1/evaluations. It verifies the
-// kiosk's signature, validates the rating and queues it; storing and counting happen in
-// evaluation-ingest. The response is 202 with the rating id, so a kiosk that retries after a lost
+// Package evaluationapi is the rating endpoint of kiosks (POST /v1/evaluations) and of the QR
+// codes of halls without kiosks (POST /v1/qr/evaluations). It verifies the kiosk's signature or
+// the QR link's, validates the rating and queues it; storing and counting happen in
+// evaluation-ingest. The response is 202 with the rating id, so a client that retries after a lost
 // response sends the same id and the rating is still counted once.
 package evaluationapi
 
@@ -15,6 +16,7 @@ import (
 	"banban/shared/dynamo"
 	"banban/shared/httpapi"
 	"banban/shared/kiosk"
+	"banban/shared/pii"
 	"banban/shared/queue"
 	"banban/shared/rating"
 )
@@ -25,6 +27,19 @@ type Config struct {
 	NoncesTable      string `env:"NONCES_TABLE,required"`
 	RatingsQueueURL  string `env:"RATINGS_QUEUE_URL,required"`
 	RatingWindowDays int    `env:"RATING_WINDOW_DAYS" envDefault:"7"`
+
+	// The QR-code channel.
+	DirectoryTable  string        `env:"DIRECTORY_TABLE,required"`
+	RateLimitsTable string        `env:"RATE_LIMITS_TABLE,required"`
+	PIIKey          string        `env:"PII_KEY,required"`     // wraps the link and client-hash keys
+	QRPageURL       string        `env:"QR_PAGE_URL,required"` // the rating page a QR code opens
+	QRLinkTTL       time.Duration `env:"QR_LINK_TTL" envDefault:"8760h"`
+	// A client (by keyed hash of its address) may rate at most QRClientLimit times per
+	// QRClientPeriod; a window receives at most QRWindowLimit QR ratings per QRWindowPeriod.
+	QRClientLimit  int           `env:"QR_CLIENT_LIMIT" envDefault:"5"`
+	QRClientPeriod time.Duration `env:"QR_CLIENT_PERIOD" envDefault:"10m"`
+	QRWindowLimit  int           `env:"QR_WINDOW_LIMIT" envDefault:"30"`
+	QRWindowPeriod time.Duration `env:"QR_WINDOW_PERIOD" envDefault:"1m"`
 }
 
 // MaxBody is the largest rating request accepted; a rating is a few hundred bytes.
@@ -53,6 +68,7 @@ type Handler struct {
 	Kiosks Authenticator
 	Queue  Queue
 	Policy rating.Policy
+	QR     *QR // the QR-code channel of halls without kiosks
 	Now    func() time.Time
 }
 
@@ -62,9 +78,15 @@ type Accepted struct {
 	Status string `json:"status"`
 }
 
-// New wires the handler to its DynamoDB tables and queue.
-func New(cfg Config, db dynamo.API, sqs queue.API, now func() time.Time) *Handler {
+// New wires the handler to its DynamoDB tables and queue. keys is the master key that wraps the
+// keys of QR links and client hashes, read once per cold start.
+func New(ctx context.Context, cfg Config, db dynamo.API, sqs queue.API, keys pii.KeyService, now func() time.Time) (*Handler, error) {
+	qr, err := newQR(ctx, cfg, db, keys)
+	if err != nil {
+		return nil, err
+	}
 	return &Handler{
+		QR: qr,
 		Kiosks: &kiosk.Authenticator{
 			Kiosks: kiosk.NewCachedRegistry(&dynamo.Kiosks{DB: db, Table: cfg.KiosksTable}, KioskCacheTTL, now),
 			Nonces: &dynamo.Nonces{DB: db, Table: cfg.NoncesTable, Now: now},
@@ -74,7 +96,7 @@ func New(cfg Config, db dynamo.API, sqs queue.API, now func() time.Time) *Handle
 		Queue:  &queue.Sender{SQS: sqs, URL: cfg.RatingsQueueURL},
 		Policy: rating.Policy{Window: time.Duration(cfg.RatingWindowDays) * 24 * time.Hour, ClockSkew: ClockSkew},
 		Now:    now,
-	}
+	}, nil
 }
 
 // Routes registers the handler's routes.
@@ -83,6 +105,9 @@ func (h *Handler) Routes(log *slog.Logger) *httpapi.Router {
 	r.Handle("POST /v1/evaluations", h.PostEvaluation)
 	r.Handle("POST /v1/evaluations/batch", h.PostBatch)
 	r.Handle("GET /v1/rating-tags", h.ListTags)
+	r.Handle("POST /v1/qr/evaluations", h.PostQREvaluation)
+	r.Handle("GET /v1/windows/{windowId}/qr-code", h.GetQRCode)
+	r.Handle("POST /v1/windows/{windowId}/qr-code/rotation", h.RotateQRCode)
 	return r
 }
 
@@ -106,6 +131,13 @@ func (h *Handler) signed(ctx context.Context, req httpapi.Request, limit int) (k
 
 // rating turns an accepted submission of kiosk k into the rating queued for ingest.
 func (h *Handler) rating(k kiosk.Kiosk, sub rating.Submission, now time.Time) (rating.Rating, error) {
+	return h.accept(rating.Rating{KioskID: k.ID, WindowID: k.WindowID, HallID: k.HallID, UnitID: k.UnitID,
+		Channel: rating.ChannelKiosk}, sub, now)
+}
+
+// accept validates a submission received at now, whatever its channel, and returns the rating
+// given at place (which names the channel, window, hall and unit, never the rater).
+func (h *Handler) accept(place rating.Rating, sub rating.Submission, now time.Time) (rating.Rating, error) {
 	level, at, err := h.Policy.Accept(sub, now)
 	if err != nil {
 		return rating.Rating{}, err
@@ -114,11 +146,10 @@ func (h *Handler) rating(k kiosk.Kiosk, sub rating.Submission, now time.Time) (r
 	if err != nil {
 		return rating.Rating{}, err
 	}
-	return rating.Rating{
-		ID: sub.ID, KioskID: k.ID, WindowID: k.WindowID, HallID: k.HallID, UnitID: k.UnitID,
-		Level: level, RatedAt: at.UTC(), ReceivedAt: now.UTC(), Channel: rating.ChannelKiosk,
-		Tags: tags, Comment: comment, StaffID: sub.StaffID, MatterCode: sub.MatterCode, Ticket: sub.Ticket,
-	}, nil
+	r := place
+	r.ID, r.Level, r.RatedAt, r.ReceivedAt = sub.ID, level, at.UTC(), now.UTC()
+	r.Tags, r.Comment, r.StaffID, r.MatterCode, r.Ticket = tags, comment, sub.StaffID, sub.MatterCode, sub.Ticket
+	return r, nil
 }
 
 // PostEvaluation accepts one signed rating.

@@ -3,6 +3,7 @@ package evaluationapi_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -14,9 +15,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/uuid"
 
+	"banban/local/demo"
 	"banban/local/stacktest"
 	"banban/local/testenv"
 	"banban/shared/directory"
@@ -24,17 +27,22 @@ import (
 	"banban/shared/handler/evaluationapi"
 	"banban/shared/httpapi"
 	"banban/shared/kiosk"
+	"banban/shared/pii"
 	"banban/shared/rating"
 )
 
 var ctx = context.Background()
 
 type fixture struct {
-	router *httpapi.Router
-	kiosk  kiosk.Kiosk
-	sqs    *sqs.Client
-	queue  string
-	now    time.Time
+	router  *httpapi.Router
+	handler *evaluationapi.Handler
+	kiosk   kiosk.Kiosk
+	sqs     *sqs.Client
+	queue   string
+	now     time.Time
+	clock   *time.Time // what the handler takes for now; starts at now
+	cfg     evaluationapi.Config
+	db      *dynamodb.Client
 }
 
 func setup(t *testing.T) *fixture {
@@ -49,12 +57,31 @@ func setup(t *testing.T) *fixture {
 	if err := (&dynamo.Kiosks{DB: db, Table: env.Table(t, "KiosksTable")}).Put(ctx, k); err != nil {
 		t.Fatal(err)
 	}
+	dir, err := demo.ReadDirectory(testenv.RepoRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (&dynamo.Directory{DB: db, Table: env.Table(t, "DirectoryTable")}).Load(ctx, dir); err != nil {
+		t.Fatal(err)
+	}
 	cfg := evaluationapi.Config{
 		KiosksTable: env.Table(t, "KiosksTable"), NoncesTable: env.Table(t, "NoncesTable"),
 		RatingsQueueURL: env.QueueURL(t, "RatingsQueue"), RatingWindowDays: 7,
+		DirectoryTable: env.Table(t, "DirectoryTable"), RateLimitsTable: env.Table(t, "RateLimitsTable"),
+		QRPageURL: "https://banban.example.gov.cn/rate", QRLinkTTL: 24 * time.Hour,
+		QRClientLimit: 3, QRClientPeriod: 10 * time.Minute, QRWindowLimit: 5, QRWindowPeriod: time.Minute,
 	}
-	h := evaluationapi.New(cfg, db, q, func() time.Time { return now })
-	return &fixture{router: h.Routes(slog.New(slog.NewJSONHandler(io.Discard, nil))), kiosk: k, sqs: q, queue: cfg.RatingsQueueURL, now: now}
+	master := make([]byte, 32)
+	if _, err := rand.Read(master); err != nil {
+		t.Fatal(err)
+	}
+	clock := now
+	h, err := evaluationapi.New(ctx, cfg, db, q, pii.LocalKeys{Master: master}, func() time.Time { return clock })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{router: h.Routes(slog.New(slog.NewJSONHandler(io.Discard, nil))), handler: h, kiosk: k, sqs: q,
+		queue: cfg.RatingsQueueURL, now: now, clock: &clock, cfg: cfg, db: db}
 }
 
 var nonceSeq int
