@@ -23,6 +23,7 @@ type Secrets struct {
 const (
 	PIIHashKey     = "pii-hash-key"     // keyed hashes of ID numbers and phones
 	SubjectHashKey = "subject-hash-key" // pseudonymous subjects of mini-program users
+	RatingIDKey    = "rating-id-key"    // ids of case ratings, keyed hashes of the case ids
 )
 
 // Key returns the named key, creating it on first use. Every function instance must use the same
