@@ -82,7 +82,9 @@ func TestNextStepInvitesRemindsOnceThenDefaultsAfterTheWindow(t *testing.T) {
 	c := closedCase()
 	closed := *c.ClosedAt
 	rules := RatingRules{WindowDays: 7, ReminderDays: 3}
-	step := func(r RatingRules, done RatingProgress, now time.Time) (RatingStep, time.Time) { return r.NextStep(c, done, now) }
+	step := func(r RatingRules, done RatingProgress, now time.Time) (RatingStep, time.Time) {
+		return r.NextStep(c, done, now)
+	}
 
 	if s, due := step(rules, RatingProgress{}, closed); s != StepInvite || !due.Equal(closed) {
 		t.Errorf("at closing: %s %v", s, due)

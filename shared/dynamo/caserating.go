@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -136,32 +137,32 @@ func (s *Cases) PeekRating(ctx context.Context, id string) (cases.Case, cases.Ra
 // A rating taken meanwhile keeps its own place in the index: filing holds only while the case is
 // not rated, taking out only while no rating is pending.
 func (s *Cases) RatingStepDone(ctx context.Context, id string, step cases.RatingStep, next time.Time) error {
-	values := map[string]types.AttributeValue{":yes": &types.AttributeValueMemberBOOL{Value: true}}
-	expr := ""
+	values := map[string]types.AttributeValue{}
+	var set []string
 	switch step {
 	case cases.StepInvite:
-		expr = "SET ratingInvited = :yes"
+		set = append(set, "ratingInvited = :yes")
 	case cases.StepRemind:
-		expr = "SET ratingReminded = :yes"
+		set = append(set, "ratingReminded = :yes")
 	}
-	switch {
-	case next.IsZero() && expr == "":
-		expr = "REMOVE gsi8pk, gsi8sk"
-	case next.IsZero():
-		expr += " REMOVE gsi8pk, gsi8sk"
-	default:
-		if expr == "" {
-			expr = "SET gsi8sk = :due"
-		} else {
-			expr += ", gsi8sk = :due"
-		}
+	if len(set) > 0 {
+		values[":yes"] = &types.AttributeValueMemberBOOL{Value: true}
+	}
+	cond, remove := "attribute_not_exists(ratedAt)", ""
+	if next.IsZero() {
+		cond, remove = "attribute_not_exists(ratingPending)", " REMOVE gsi8pk, gsi8sk"
+	} else {
+		set = append(set, "gsi8sk = :due")
 		values[":due"] = str(timeSK(next, id))
 	}
-	cond := "attribute_not_exists(ratedAt)"
-	if next.IsZero() {
-		cond = "attribute_not_exists(ratingPending)"
+	expr := remove
+	if len(set) > 0 {
+		expr = "SET " + strings.Join(set, ", ") + remove
 	}
-	return s.ratingUpdate(ctx, id, expr, cond, values, "record rating follow-up")
+	if len(values) == 0 {
+		values = nil
+	}
+	return s.ratingUpdate(ctx, id, strings.TrimSpace(expr), cond, values, "record rating follow-up")
 }
 
 // ratingUpdate applies one conditional change to a case's rating follow-up; a condition that no
