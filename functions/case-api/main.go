@@ -17,7 +17,11 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		h, err := caseapi.New(ctx, env.Config, awsclient.DynamoDB(env.AWS), awsclient.SQS(env.AWS), ks, time.Now, env.Log)
+		rks, err := keys.DataKeys(env.Config.RatingKey, env.AWS)
+		if err != nil {
+			return nil, err
+		}
+		h, err := caseapi.New(ctx, env.Config, awsclient.DynamoDB(env.AWS), awsclient.SQS(env.AWS), ks, rks, time.Now, env.Log)
 		if err != nil {
 			return nil, err
 		}

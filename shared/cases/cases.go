@@ -117,7 +117,11 @@ type Case struct {
 	UpdatedAt      time.Time  `json:"updatedAt"`
 	ClosedAt       *time.Time `json:"closedAt,omitempty"`
 	Reason         string     `json:"reason,omitempty"` // why unable (不能办) or withdrawn
-	Personal       Personal   `json:"personal"`
+	// RatedAt is when the case was rated (one case, one rating): only that it was, never how;
+	// DefaultRated says the provincial default gave the rating. Both are shown to the requester only.
+	RatedAt      *time.Time `json:"ratedAt,omitempty"`
+	DefaultRated bool       `json:"defaultRated,omitempty"`
+	Personal     Personal   `json:"personal"`
 }
 
 // SubTask is a participating unit's part of a joint case.

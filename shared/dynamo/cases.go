@@ -28,8 +28,9 @@ import (
 // Indexes: gsi1 requester (REQ#<sub>, createdAt#id), gsi2 assignee (ASG#<sub>, updatedAt#id),
 // gsi3 ID-number look-up (IDH#<hash>, createdAt#id), gsi4 purge due (PURGE#<yyyy-mm>, purgeAt#id),
 // gsi5 open cases by due time (OPEN#<shard>, dueAt#id), gsi6 assigned, not yet accepted cases by
-// assignment time (ASSIGNED#<shard>, assignedAt#id). The supervision indexes are sharded so that
-// no single partition takes every open case of a province.
+// assignment time (ASSIGNED#<shard>, assignedAt#id), gsi7 team queues, gsi8 closed cases whose
+// rating follow-up has a step due (RATE#<shard>, dueAt#id). The supervision indexes are sharded
+// so that no single partition takes every open case of a province.
 type Cases struct {
 	DB    API
 	Table string
@@ -65,6 +66,12 @@ type caseItem struct {
 	GSI6SK   string    `json:"gsi6sk,omitempty"`
 	GSI7PK   string    `json:"gsi7pk,omitempty"`
 	GSI7SK   string    `json:"gsi7sk,omitempty"`
+	GSI8PK   string    `json:"gsi8pk,omitempty"`
+	GSI8SK   string    `json:"gsi8sk,omitempty"`
+	// The rating follow-up (see caserating.go), never the rating itself.
+	RatingPending  bool `json:"ratingPending,omitempty"`
+	RatingInvited  bool `json:"ratingInvited,omitempty"`
+	RatingReminded bool `json:"ratingReminded,omitempty"`
 }
 
 type sealed struct {
@@ -106,25 +113,29 @@ func (s *Cases) item(ctx context.Context, c cases.Case, pending bool) (map[strin
 	it.Case.Personal = cases.Personal{}
 	if c.Personal.IDNumber != "" {
 		it.IDHash = s.PII.Hash("id", c.Personal.IDNumber)
-		it.GSI3PK, it.GSI3SK = "IDH#"+it.IDHash, c.CreatedAt.UTC().Format(time.RFC3339Nano)+"#"+c.ID
+		it.GSI3PK, it.GSI3SK = "IDH#"+it.IDHash, timeSK(c.CreatedAt, c.ID)
 	}
 	if c.Personal.Mobile != "" {
 		it.MobHash = s.PII.Hash("mobile", c.Personal.Mobile)
 	}
 	if c.RequesterSub != "" {
-		it.GSI1PK, it.GSI1SK = "REQ#"+c.RequesterSub, c.CreatedAt.UTC().Format(time.RFC3339Nano)+"#"+c.ID
+		it.GSI1PK, it.GSI1SK = "REQ#"+c.RequesterSub, timeSK(c.CreatedAt, c.ID)
 	}
 	if c.Assignee != "" {
-		it.GSI2PK, it.GSI2SK = "ASG#"+c.Assignee, c.UpdatedAt.UTC().Format(time.RFC3339Nano)+"#"+c.ID
+		it.GSI2PK, it.GSI2SK = "ASG#"+c.Assignee, timeSK(c.UpdatedAt, c.ID)
 	}
 	if !c.State.Closed() {
-		it.GSI5PK, it.GSI5SK = OpenShard(c.ID), c.DueAt.UTC().Format(time.RFC3339Nano)+"#"+c.ID
+		it.GSI5PK, it.GSI5SK = OpenShard(c.ID), timeSK(c.DueAt, c.ID)
 	}
 	if c.State == cases.Assigned {
-		it.GSI6PK, it.GSI6SK = AssignedShard(c.ID), c.UpdatedAt.UTC().Format(time.RFC3339Nano)+"#"+c.ID
+		it.GSI6PK, it.GSI6SK = AssignedShard(c.ID), timeSK(c.UpdatedAt, c.ID)
 	}
 	if c.Overflow != "" && (c.State == cases.Received || c.State == cases.Transferred) {
 		it.GSI7PK, it.GSI7SK = OverflowShard(c.ID), overflowSK(c)
+	}
+	if c.Ratable() && c.RatedAt == nil {
+		// Due at once: supervision sends the invitation to rate, then follows up (see caserating.go).
+		it.GSI8PK, it.GSI8SK = RatingShard(c.ID), timeSK(*c.ClosedAt, c.ID)
 	}
 	if c.ClosedAt != nil && !c.Personal.Empty() {
 		at := c.ClosedAt.Add(s.Retention).UTC()
@@ -471,11 +482,13 @@ func shardOf(id string) int {
 	return int(h.Sum32() % SupervisionShards)
 }
 
+func shardSuffix(id string) string { return strconv.Itoa(shardOf(id)) }
+
 // OpenShard is the gsi5 partition of an open case.
-func OpenShard(id string) string { return "OPEN#" + strconv.Itoa(shardOf(id)) }
+func OpenShard(id string) string { return "OPEN#" + shardSuffix(id) }
 
 // OverflowShard is the gsi7 partition of a case waiting in a team queue.
-func OverflowShard(id string) string { return "OVERFLOW#" + strconv.Itoa(shardOf(id)) }
+func OverflowShard(id string) string { return "OVERFLOW#" + shardSuffix(id) }
 
 // overflowSK orders a team queue: priority cases (elderly, disabled, enterprise projects) first,
 // then the oldest.
@@ -488,16 +501,19 @@ func overflowSK(c cases.Case) string {
 }
 
 // AssignedShard is the gsi6 partition of an assigned case.
-func AssignedShard(id string) string { return "ASSIGNED#" + strconv.Itoa(shardOf(id)) }
+func AssignedShard(id string) string { return "ASSIGNED#" + shardSuffix(id) }
 
 // Watch lists, shard by shard, the ids of cases whose index key (due time or assignment time) is
 // at or before until, at most limit. index is "gsi5" (open cases by due time) or "gsi6" (assigned
-// cases by assignment time) or "gsi7" (cases waiting in a team queue, priority first).
+// cases by assignment time) or "gsi7" (cases waiting in a team queue, priority first) or "gsi8"
+// (closed cases by the due time of their next rating step).
 func (s *Cases) Watch(ctx context.Context, index string, until time.Time, limit int) ([]string, error) {
 	pkAttr, skAttr, prefix, bound := "gsi5pk", "gsi5sk", "OPEN#", until.UTC().Format(time.RFC3339Nano)+"~"
 	switch index {
 	case "gsi6":
 		pkAttr, skAttr, prefix = "gsi6pk", "gsi6sk", "ASSIGNED#"
+	case "gsi8":
+		pkAttr, skAttr, prefix = "gsi8pk", "gsi8sk", "RATE#"
 	case "gsi7":
 		// The team queues, priority first then oldest: every waiting case, whatever until says.
 		pkAttr, skAttr, prefix, bound = "gsi7pk", "gsi7sk", "OVERFLOW#", "2"

@@ -25,6 +25,7 @@ const (
 	SubjectHashKey = "subject-hash-key" // pseudonymous subjects of mini-program users
 	QRLinkKey      = "qr-link-key"      // signs the links of windows' QR rating codes
 	ClientHashKey  = "client-hash-key"  // keyed hashes of client addresses for rate limits
+	RatingIDKey    = "rating-id-key"    // ids of case ratings, keyed hashes of the case ids
 )
 
 // Key returns the named key, creating it on first use. Every function instance must use the same

@@ -19,6 +19,7 @@ import (
 	"banban/shared/apperr"
 	"banban/shared/auth"
 	"banban/shared/calendar"
+	"banban/shared/caserating"
 	"banban/shared/cases"
 	"banban/shared/catalog"
 	"banban/shared/directory"
@@ -38,6 +39,10 @@ type Config struct {
 	CaseEventsQueue string `env:"CASE_EVENTS_QUEUE_URL,required"`
 	PIIKey          string `env:"PII_KEY,required"` // a KMS key, or file:// offline
 	RetentionDays   int    `env:"PII_RETENTION_DAYS" envDefault:"1095"`
+	RatingsQueue    string `env:"RATINGS_QUEUE_URL,required"`
+	// RatingKey wraps the secret of case rating ids (a KMS key, or file:// offline).
+	RatingKey        string `env:"RATING_KEY,required"`
+	RatingWindowDays int    `env:"RATING_WINDOW_DAYS" envDefault:"7"`
 }
 
 // MaxBody is the largest case request accepted.
@@ -84,8 +89,12 @@ type Handler struct {
 	Events    Events
 	Calendar  func(ctx context.Context) (Calendar, error)
 	Idem      *idempotency.Runner
-	Now       func() time.Time
-	Log       *slog.Logger
+	// Ratings reads cases for rating (without their personal data) and Rater gives the ratings.
+	Ratings     RatingCases
+	Rater       *caserating.Rater
+	RatingRules cases.RatingRules
+	Now         func() time.Time
+	Log         *slog.Logger
 }
 
 // Routes registers the handler's routes.
@@ -96,6 +105,7 @@ func (h *Handler) Routes(log *slog.Logger) *httpapi.Router {
 	r.Handle("GET /v1/cases/{id}", h.Get)
 	r.Handle("POST /v1/cases/{id}/transitions", h.Transition)
 	r.Handle("POST /v1/cases/{id}/subtasks/{unit}/complete", h.CompleteSubTask)
+	r.Handle("POST /v1/cases/{id}/rating", h.Rate)
 	return r
 }
 
@@ -137,24 +147,32 @@ func (h *Handler) CompleteSubTask(ctx context.Context, req httpapi.Request) (htt
 	return httpapi.JSON(http.StatusOK, view(next, history, p)), nil
 }
 
-// New wires the handler.
-func New(ctx context.Context, cfg Config, db dynamo.API, sqs queue.API, keys pii.KeyService, now func() time.Time, log *slog.Logger) (*Handler, error) {
+// New wires the handler. keys wraps the personal-data keys, ratingKeys the secret of rating ids.
+func New(ctx context.Context, cfg Config, db dynamo.API, sqs queue.API, keys, ratingKeys pii.KeyService, now func() time.Time, log *slog.Logger) (*Handler, error) {
 	dir := &dynamo.Directory{DB: db, Table: cfg.DirectoryTable}
 	hashKey, err := (&dynamo.Secrets{DB: db, Table: cfg.CasesTable}).Key(ctx, dynamo.PIIHashKey, keys)
 	if err != nil {
 		return nil, fmt.Errorf("personal data hash key: %w", err)
 	}
+	ratingKey, err := (&dynamo.Secrets{DB: db, Table: cfg.CasesTable}).Key(ctx, dynamo.RatingIDKey, ratingKeys)
+	if err != nil {
+		return nil, fmt.Errorf("rating id key: %w", err)
+	}
 	protector := &pii.Protector{Keys: keys, HashKey: hashKey, Now: now}
 	calendars := dir.Calendars(now)
+	store := &dynamo.Cases{DB: db, Table: cfg.CasesTable, PII: protector, Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour}
 	return &Handler{
-		Catalogue: dynamo.NewCatalog(db, cfg.CatalogTable, now),
-		Halls:     newCachedHalls(dir, now),
-		Store:     &dynamo.Cases{DB: db, Table: cfg.CasesTable, PII: protector, Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour},
-		Events:    &queue.Sender{SQS: sqs, URL: cfg.CaseEventsQueue},
-		Calendar:  func(ctx context.Context) (Calendar, error) { return calendars(ctx) },
-		Idem:      &idempotency.Runner{Store: &dynamo.Idempotency{DB: db, Table: cfg.CasesTable, Now: now}, Log: log},
-		Now:       now,
-		Log:       log,
+		Catalogue:   dynamo.NewCatalog(db, cfg.CatalogTable, now),
+		Halls:       newCachedHalls(dir, now),
+		Store:       store,
+		Ratings:     store,
+		Rater:       &caserating.Rater{Store: store, Queue: &queue.Sender{SQS: sqs, URL: cfg.RatingsQueue}, Key: ratingKey},
+		RatingRules: cases.RatingRules{WindowDays: cfg.RatingWindowDays},
+		Events:      &queue.Sender{SQS: sqs, URL: cfg.CaseEventsQueue},
+		Calendar:    func(ctx context.Context) (Calendar, error) { return calendars(ctx) },
+		Idem:        &idempotency.Runner{Store: &dynamo.Idempotency{DB: db, Table: cfg.CasesTable, Now: now}, Log: log},
+		Now:         now,
+		Log:         log,
 	}, nil
 }
 
@@ -492,6 +510,10 @@ type View struct {
 
 func view(c cases.Case, history []cases.Event, p auth.Principal) View {
 	v := View{Case: c, History: history}
+	if c.RequesterSub == "" || c.RequesterSub != p.Subject {
+		// Only the requester sees that, and when, the case was rated: staff never learn it.
+		v.RatedAt, v.DefaultRated = nil, false
+	}
 	if !c.SeesPersonalData(p) {
 		v.Masked = true
 		v.Personal = cases.Personal{

@@ -74,9 +74,12 @@ func TestTimeoutsAndEscalationAreIdempotent(t *testing.T) {
 
 	events, notices := &collector{}, &collector{}
 	clock := now
-	h := supervision.New(supervision.Config{CasesTable: store.Table, DirectoryTable: dir.Table, CaseEventsQueue: "unused",
-		NotificationsQueue: "unused", AcceptTimeout: 30 * time.Minute}, db, nil, func() time.Time { return clock },
+	h, err := supervision.New(ctx, supervision.Config{CasesTable: store.Table, DirectoryTable: dir.Table, CaseEventsQueue: "unused",
+		NotificationsQueue: "unused", AcceptTimeout: 30 * time.Minute}, db, nil, pii.LocalKeys{Master: master}, func() time.Time { return clock },
 		slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	h.Events, h.Notices = events, notices
 
 	res, err := h.Handle(ctx, nil)
@@ -167,8 +170,11 @@ func TestQueuedCasesAreReroutedPriorityFirst(t *testing.T) {
 	}
 	dir := &dynamo.Directory{DB: db, Table: env.Table(t, "DirectoryTable")}
 	events := &collector{}
-	h := supervision.New(supervision.Config{CasesTable: store.Table, DirectoryTable: dir.Table, AcceptTimeout: 30 * time.Minute},
-		db, nil, func() time.Time { return now }, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	h, err := supervision.New(ctx, supervision.Config{CasesTable: store.Table, DirectoryTable: dir.Table, AcceptTimeout: 30 * time.Minute},
+		db, nil, store.PII.Keys, func() time.Time { return now }, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	h.Events, h.Notices = events, &collector{}
 	res, err := h.Handle(ctx, nil)
 	if err != nil || res.Rerouted != 4 {
