@@ -18,7 +18,7 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		h, err := evaluationapi.New(ctx, env.Config, awsclient.DynamoDB(env.AWS), awsclient.SQS(env.AWS), ks, time.Now)
+		h, err := evaluationapi.New(env.Config, awsclient.DynamoDB(env.AWS), awsclient.SQS(env.AWS), ks, time.Now)
 		if err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package rating
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -119,7 +120,8 @@ func (w Watch) Judge(history map[string][]Mark, rs []Rating, now time.Time) ([]R
 		Mark
 		owner int
 	}
-	for s, idx := range bySource {
+	for _, s := range slices.Sorted(maps.Keys(bySource)) { // kiosk before window: the first rule broken names it
+		idx := bySource[s]
 		marks := make([]owned, 0, len(history[s])+len(idx))
 		for _, m := range history[s] {
 			marks = append(marks, owned{m, -1})

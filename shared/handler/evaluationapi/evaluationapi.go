@@ -79,9 +79,9 @@ type Accepted struct {
 }
 
 // New wires the handler to its DynamoDB tables and queue. keys is the master key that wraps the
-// keys of QR links and client hashes, read once per cold start.
-func New(ctx context.Context, cfg Config, db dynamo.API, sqs queue.API, keys pii.KeyService, now func() time.Time) (*Handler, error) {
-	qr, err := newQR(ctx, cfg, db, keys)
+// keys of QR links and client hashes, read on the first use of a QR route.
+func New(cfg Config, db dynamo.API, sqs queue.API, keys pii.KeyService, now func() time.Time) (*Handler, error) {
+	qr, err := newQR(cfg, db, keys)
 	if err != nil {
 		return nil, err
 	}

@@ -76,7 +76,7 @@ func setup(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	clock := now
-	h, err := evaluationapi.New(ctx, cfg, db, q, pii.LocalKeys{Master: master}, func() time.Time { return clock })
+	h, err := evaluationapi.New(cfg, db, q, pii.LocalKeys{Master: master}, func() time.Time { return clock })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"banban/shared/qrlink"
 	"banban/shared/ratelimit"
 	"banban/shared/rating"
+	"banban/shared/ttlcache"
 )
 
 // QRCodes keeps the version of each window's QR code and finds windows.
@@ -35,20 +36,28 @@ type Limiter interface {
 // QR is the QR-code rating channel (二维码评价) of halls without kiosks: administrators get the link
 // of a window's code; anyone holding the link may rate the window, anonymously and within limits.
 type QR struct {
-	Codes     QRCodes
-	Limits    Limiter
-	LinkKey   []byte // signs the links
-	ClientKey []byte // keys the hashes that name clients in rate limits
-	Page      string // the rating page the code opens
-	LinkTTL   time.Duration
-	Client    ratelimit.Limit
-	Window    ratelimit.Limit
+	Codes  QRCodes
+	Limits Limiter
+	// Keys returns the key that signs the links and the key of the hashes that name clients in
+	// rate limits. They are read on first use, not at a cold start, so the kiosk routes of the
+	// same function never wait for, or fail with, the key service.
+	Keys    func(ctx context.Context) (QRKeys, error)
+	Page    string // the rating page the code opens
+	LinkTTL time.Duration
+	Client  ratelimit.Limit
+	Window  ratelimit.Limit
+}
+
+// QRKeys are the keys of the QR channel.
+type QRKeys struct {
+	Link   []byte // signs the links
+	Client []byte // keys the hashes that name clients in rate limits
 }
 
 // ClaimTTL is how long a QR rating's id is remembered, so a retry is not counted twice.
 const ClaimTTL = 24 * time.Hour
 
-func newQR(ctx context.Context, cfg Config, db dynamo.API, keys pii.KeyService) (*QR, error) {
+func newQR(cfg Config, db dynamo.API, keys pii.KeyService) (*QR, error) {
 	q := &QR{
 		Codes:   &dynamo.Directory{DB: db, Table: cfg.DirectoryTable},
 		Limits:  &dynamo.RateLimits{DB: db, Table: cfg.RateLimitsTable},
@@ -66,12 +75,19 @@ func newQR(ctx context.Context, cfg Config, db dynamo.API, keys pii.KeyService) 
 		return nil, fmt.Errorf("QR_LINK_TTL %s: a printed code must live at least an hour", q.LinkTTL)
 	}
 	secrets := &dynamo.Secrets{DB: db, Table: cfg.DirectoryTable}
-	var err error
-	if q.LinkKey, err = secrets.Key(ctx, dynamo.QRLinkKey, keys); err != nil {
-		return nil, fmt.Errorf("qr link key: %w", err)
-	}
-	if q.ClientKey, err = secrets.Key(ctx, dynamo.ClientHashKey, keys); err != nil {
-		return nil, fmt.Errorf("client hash key: %w", err)
+	cache := &ttlcache.Cache[string, QRKeys]{TTL: 24 * time.Hour}
+	q.Keys = func(ctx context.Context) (QRKeys, error) {
+		return cache.Get("qr", func() (QRKeys, error) {
+			link, err := secrets.Key(ctx, dynamo.QRLinkKey, keys)
+			if err != nil {
+				return QRKeys{}, fmt.Errorf("qr link key: %w", err)
+			}
+			client, err := secrets.Key(ctx, dynamo.ClientHashKey, keys)
+			if err != nil {
+				return QRKeys{}, fmt.Errorf("client hash key: %w", err)
+			}
+			return QRKeys{Link: link, Client: client}, nil
+		})
 	}
 	return q, nil
 }
@@ -101,7 +117,11 @@ func (h *Handler) PostQREvaluation(ctx context.Context, req httpapi.Request) (ht
 	if s.Token == "" {
 		return httpapi.Response{}, apperr.InvalidField("token", "is required: the token of the window's QR code link")
 	}
-	claims, err := qrlink.Verify(h.QR.LinkKey, s.Token, now)
+	keys, err := h.QR.Keys(ctx)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	claims, err := qrlink.Verify(keys.Link, s.Token, now)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -119,7 +139,7 @@ func (h *Handler) PostQREvaluation(ctx context.Context, req httpapi.Request) (ht
 		return httpapi.Response{}, err
 	}
 	r.WindowID, r.HallID, r.UnitID = w.ID, w.HallID, w.UnitID
-	client := ratelimit.ClientKey(h.QR.ClientKey, req.RequestContext.HTTP.SourceIP)
+	client := ratelimit.ClientKey(keys.Client, req.RequestContext.HTTP.SourceIP)
 	if _, err := h.QR.Limits.Take(ctx, now, dynamo.Claim{ID: "QR#" + r.ID, Digest: digest(r), TTL: ClaimTTL}, []ratelimit.Bucket{
 		{Key: "qr-client#" + client, Limit: h.QR.Client, Refusal: "client_rate_limited"},
 		{Key: "qr-window#" + w.ID, Limit: h.QR.Window, Refusal: "window_rate_limited"},
@@ -183,11 +203,15 @@ func (h *Handler) administered(ctx context.Context, req httpapi.Request) (direct
 	return w, p.Subject, nil
 }
 
-func (h *Handler) code(w directory.Window, version int) QRCode {
+func (h *Handler) code(ctx context.Context, w directory.Window, version int) (QRCode, error) {
 	exp := h.Now().Add(h.QR.LinkTTL).Truncate(time.Second)
-	token := qrlink.Sign(h.QR.LinkKey, qrlink.Claims{WindowID: w.ID, Version: version, Expires: exp})
+	keys, err := h.QR.Keys(ctx)
+	if err != nil {
+		return QRCode{}, err
+	}
+	token := qrlink.Sign(keys.Link, qrlink.Claims{WindowID: w.ID, Version: version, Expires: exp})
 	return QRCode{WindowID: w.ID, HallID: w.HallID, UnitID: w.UnitID, Version: version,
-		URL: qrlink.Link(h.QR.Page, token), ExpiresAt: exp.UTC()}
+		URL: qrlink.Link(h.QR.Page, token), ExpiresAt: exp.UTC()}, nil
 }
 
 // GetQRCode answers GET /v1/windows/{windowId}/qr-code: the link of the window's current code, for
@@ -201,7 +225,11 @@ func (h *Handler) GetQRCode(ctx context.Context, req httpapi.Request) (httpapi.R
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, h.code(w, version)), nil
+	c, err := h.code(ctx, w, version)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusOK, c), nil
 }
 
 // RotateQRCode answers POST /v1/windows/{windowId}/qr-code/rotation: a new code for the window;
@@ -215,5 +243,9 @@ func (h *Handler) RotateQRCode(ctx context.Context, req httpapi.Request) (httpap
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusCreated, h.code(w, version)), nil
+	c, err := h.code(ctx, w, version)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.JSON(http.StatusCreated, c), nil
 }
