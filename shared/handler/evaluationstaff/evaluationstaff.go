@@ -19,6 +19,7 @@ import (
 	"banban/shared/httpapi"
 	"banban/shared/rating"
 	"banban/shared/rectification"
+	"banban/shared/routing"
 )
 
 // Config is read from the environment set by template.yaml.
@@ -27,6 +28,7 @@ type Config struct {
 	DirectoryTable string `env:"DIRECTORY_TABLE,required"`
 	RatingBuckets  string `env:"RATING_BUCKETS" envDefault:"good=4,5;average=3;poor=1,2"`
 	RectifyDays    int    `env:"RECTIFY_DAYS" envDefault:"5"`
+	HelpersTable   string `env:"HELPERS_TABLE,required"`
 }
 
 // Windows finds service windows.
@@ -47,6 +49,12 @@ type Counters interface {
 	AuditOf(ctx context.Context, id string) ([]dynamo.Audit, error)
 }
 
+// Helpers finds helpers (帮办员), whose figures are their cases' ratings; a helper need not be a
+// directory staff member.
+type Helpers interface {
+	Get(ctx context.Context, id string) (routing.Helper, error)
+}
+
 // Appeals keeps appeals.
 type Appeals interface {
 	File(ctx context.Context, a appeal.Appeal) error
@@ -65,6 +73,7 @@ type Tickets interface {
 // Handler serves the staff rating routes.
 type Handler struct {
 	Windows  Windows
+	Helpers  Helpers
 	Counters Counters
 	Tickets  Tickets
 	Appeals  Appeals
@@ -83,6 +92,7 @@ func New(cfg Config, db dynamo.API, now func() time.Time) (*Handler, error) {
 	opener := rectification.Opener{Buckets: buckets, Days: cfg.RectifyDays, Now: now, Calendar: dir.Calendars(now)}
 	return &Handler{
 		Windows:  dir,
+		Helpers:  &dynamo.Helpers{DB: db, Table: cfg.HelpersTable},
 		Counters: &dynamo.Ratings{DB: db, Table: cfg.RatingsTable, Now: now, Rectify: opener.Open},
 		Tickets:  &dynamo.Rectifications{DB: db, Table: cfg.RatingsTable},
 		Appeals:  &dynamo.Appeals{DB: db, Table: cfg.RatingsTable},
@@ -224,7 +234,7 @@ func (h *Handler) StaffStats(ctx context.Context, req httpapi.Request) (httpapi.
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	st, err := h.Windows.Staff(ctx, id)
+	st, err := h.staffOrHelper(ctx, id)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -238,6 +248,20 @@ func (h *Handler) StaffStats(ctx context.Context, req httpapi.Request) (httpapi.
 		return httpapi.Response{}, err
 	}
 	return httpapi.JSON(http.StatusOK, StaffStats{StaffID: st.ID, UnitID: st.UnitID, Stats: h.stats(month, figs[k])}), nil
+}
+
+// staffOrHelper finds whose figures are asked for: a directory staff member (a clerk) or else a
+// helper, by unit and hall.
+func (h *Handler) staffOrHelper(ctx context.Context, id string) (directory.Staff, error) {
+	st, err := h.Windows.Staff(ctx, id)
+	if apperr.KindOf(err) != apperr.NotFound {
+		return st, err
+	}
+	hp, err := h.Helpers.Get(ctx, id)
+	if err != nil {
+		return directory.Staff{}, err
+	}
+	return directory.Staff{ID: hp.ID, Role: auth.Helper, UnitID: hp.UnitID, HallID: hp.HallID}, nil
 }
 
 // WindowLine is one window's part of a unit's or a hall's figures.

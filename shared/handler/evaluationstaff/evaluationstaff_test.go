@@ -43,7 +43,8 @@ func TestWindowStatsAuthorizationAndCounts(t *testing.T) {
 	if _, err := store.Record(ctx, rs); err != nil {
 		t.Fatal(err)
 	}
-	cfg := evaluationstaff.Config{RatingsTable: env.Table(t, "RatingsTable"), DirectoryTable: env.Table(t, "DirectoryTable")}
+	cfg := evaluationstaff.Config{RatingsTable: env.Table(t, "RatingsTable"), DirectoryTable: env.Table(t, "DirectoryTable"),
+		HelpersTable: env.Table(t, "HelpersTable")}
 	cfg.RatingBuckets = "good=4,5;average=3;poor=1,2"
 	h, err := evaluationstaff.New(cfg, db, func() time.Time { return now })
 	if err != nil {
@@ -130,7 +131,8 @@ func TestEveryStaffRatingRouteChecksWhoAsks(t *testing.T) {
 	if err := (&dynamo.Directory{DB: db, Table: env.Table(t, "DirectoryTable")}).Load(ctx, d); err != nil {
 		t.Fatal(err)
 	}
-	cfg := evaluationstaff.Config{RatingsTable: env.Table(t, "RatingsTable"), DirectoryTable: env.Table(t, "DirectoryTable")}
+	cfg := evaluationstaff.Config{RatingsTable: env.Table(t, "RatingsTable"), DirectoryTable: env.Table(t, "DirectoryTable"),
+		HelpersTable: env.Table(t, "HelpersTable")}
 	cfg.RatingBuckets = "good=4,5;average=3;poor=1,2"
 	h, err := evaluationstaff.New(cfg, db, time.Now)
 	if err != nil {

@@ -14,10 +14,12 @@ import (
 	"banban/local/stacktest"
 	"banban/local/testenv"
 	"banban/shared/calendar"
+	"banban/shared/directory"
 	"banban/shared/dynamo"
 	"banban/shared/handler/evaluationstaff"
 	"banban/shared/httpapi"
 	"banban/shared/rating"
+	"banban/shared/routing"
 )
 
 // staffRouter loads the demo directory and serves the staff routes at now.
@@ -34,7 +36,7 @@ func staffRouter(t *testing.T, now time.Time) (*httpapi.Router, *dynamo.Ratings,
 		t.Fatal(err)
 	}
 	h, err := evaluationstaff.New(evaluationstaff.Config{RatingsTable: env.Table(t, "RatingsTable"), DirectoryTable: env.Table(t, "DirectoryTable"),
-		RatingBuckets: "good=4,5;average=3;poor=1,2", RectifyDays: 5}, db, func() time.Time { return now })
+		RatingBuckets: "good=4,5;average=3;poor=1,2", RectifyDays: 5, HelpersTable: env.Table(t, "HelpersTable")}, db, func() time.Time { return now })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +73,7 @@ var city = map[string]string{"sub": "city-1", "role": "city_admin"}
 // theirs alone — all from counters, with flags and defaults apart.
 func TestUnitAndHallFiguresRollUpWindowsAndCases(t *testing.T) {
 	now := time.Date(2026, 11, 28, 15, 0, 0, 0, calendar.Shanghai)
-	router, store, _ := staffRouter(t, now)
+	router, store, env := staffRouter(t, now)
 	at := now.Add(-3 * time.Hour)
 	kiosk := func(window, unit, staff string, level rating.Level, minutes int) rating.Rating {
 		given := at.Add(time.Duration(minutes) * time.Minute)
@@ -128,8 +130,20 @@ func TestUnitAndHallFiguresRollUpWindowsAndCases(t *testing.T) {
 	if clerk.Total != 2 || clerk.Good != 1 || clerk.Poor != 1 {
 		t.Errorf("clerk figures %+v", clerk)
 	}
-	// The helper is no directory staff member of the demo: unknown staff is 404.
-	if s := invoke(t, router, "GET /v1/staff/{id}/stats", map[string]string{"id": "helper-zb-1"}, nil, city, "", &helper); s != 404 {
+	// A helper is found among the helpers: the figures of the cases they handled, the default apart.
+	if err := (&dynamo.Helpers{DB: testenv.DynamoDB(t), Table: env.Table(t, "HelpersTable")}).Put(ctx,
+		routing.Helper{ID: "helper-zb-1", Name: "王帮办", Level: directory.District, UnitID: "zb-scjg", HallID: "zb-center", District: "zibo", Capacity: 5}); err != nil {
+		t.Fatal(err)
+	}
+	if s := invoke(t, router, "GET /v1/staff/{id}/stats", map[string]string{"id": "helper-zb-1"}, map[string]string{"month": "2026-11"}, city, "", &helper); s != 200 ||
+		helper.Total != 1 || helper.Good != 1 || helper.Defaulted != 1 || helper.UnitID != "zb-scjg" {
+		t.Errorf("helper figures: %d %+v", s, helper)
+	}
+	otherUnit := map[string]string{"sub": "a", "role": "unit_admin", "unit": "zb-rsj"}
+	if s := invoke(t, router, "GET /v1/staff/{id}/stats", map[string]string{"id": "helper-zb-1"}, nil, otherUnit, "", nil); s != 403 {
+		t.Errorf("another unit's administrator on the helper: %d", s)
+	}
+	if s := invoke(t, router, "GET /v1/staff/{id}/stats", map[string]string{"id": "nobody"}, nil, city, "", nil); s != 404 {
 		t.Errorf("unknown staff: %d", s)
 	}
 	// October is empty.
