@@ -108,6 +108,8 @@ func counterUpdate(table string, k rating.CounterKey, f rating.Figures, at time.
 	add("excluded", f.Excluded)
 	add("appealed", f.Appealed)
 	add("defaulted", f.Defaulted)
+	add("rectified", f.Rectified)
+	add("overdue", f.Overdue)
 	expr := "SET updatedAt = :now"
 	if len(adds) > 0 {
 		expr += " ADD " + strings.Join(adds, ", ")
@@ -402,6 +404,8 @@ type counterItem struct {
 	Excluded  int64  `json:"excluded"`
 	Appealed  int64  `json:"appealed"`
 	Defaulted int64  `json:"defaulted"`
+	Rectified int64  `json:"rectified"`
+	Overdue   int64  `json:"overdue"`
 }
 
 // Figures reads monthly counters, any number in batches; a counter never written reads as zero.
@@ -429,7 +433,8 @@ func (s *Ratings) Figures(ctx context.Context, keys []rating.CounterKey) (map[ra
 			return nil, err
 		}
 		out[byKey[[2]string{it.PK, it.SK}]] = rating.Figures{Counts: rating.Counts{0, it.N1, it.N2, it.N3, it.N4, it.N5},
-			Flagged: it.Flagged, Excluded: it.Excluded, Appealed: it.Appealed, Defaulted: it.Defaulted}
+			Flagged: it.Flagged, Excluded: it.Excluded, Appealed: it.Appealed, Defaulted: it.Defaulted,
+			Rectified: it.Rectified, Overdue: it.Overdue}
 	}
 	return out, nil
 }

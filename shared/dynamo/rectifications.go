@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"banban/shared/apperr"
+	"banban/shared/rating"
 	"banban/shared/rectification"
 )
 
@@ -65,25 +66,34 @@ func (s *Rectifications) Get(ctx context.Context, id string) (rectification.Tick
 	return it.Ticket, err
 }
 
-// Update stores a changed ticket, refused (409) when it changed meanwhile.
-func (s *Rectifications) Update(ctx context.Context, t rectification.Ticket) error {
+// Update stores a changed ticket and returns it as stored, refused (409) when it changed meanwhile. An outcome the ticket
+// reached (overdue, rectified) is added to its rating's monthly counters in the same
+// transaction, once: the ticket records it, under the same version condition.
+func (s *Rectifications) Update(ctx context.Context, t rectification.Ticket) (rectification.Ticket, error) {
+	outcome, t := t.Uncounted()
 	item, err := rectificationItem(t)
 	if err != nil {
-		return err
+		return rectification.Ticket{}, err
+	}
+	items := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.Table, Item: item,
+		ConditionExpression:       aws.String("version = :prev"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":prev": num(int64(t.Version - 1))}}}}
+	if outcome != (rating.Figures{}) {
+		for _, k := range t.CounterKeys() {
+			items = append(items, types.TransactWriteItem{Update: counterUpdate(s.Table, k, outcome, time.Now())})
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item,
-		ConditionExpression:       aws.String("version = :prev"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":prev": num(int64(t.Version - 1))}})
-	var failed *types.ConditionalCheckFailedException
-	if errors.As(err, &failed) {
-		return apperr.New(apperr.Conflict, "stale_version", "the ticket was changed by someone else; read it again")
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	var cancelled *types.TransactionCanceledException
+	if errors.As(err, &cancelled) && len(cancelled.CancellationReasons) > 0 && aws.ToString(cancelled.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
+		return rectification.Ticket{}, apperr.New(apperr.Conflict, "stale_version", "the ticket was changed by someone else; read it again")
 	}
 	if err != nil {
-		return unavailable(err, "update rectification")
+		return rectification.Ticket{}, unavailable(err, "update rectification")
 	}
-	return nil
+	return t, nil
 }
 
 // ByUnit lists a unit's tickets, newest first, one page at a time.

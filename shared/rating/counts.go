@@ -34,12 +34,16 @@ type Figures struct {
 	Excluded  int64
 	Appealed  int64
 	Defaulted int64
+	// Rectification outcomes of the month's tickets: verified within their deadline, and left
+	// overdue (marked by the rectification watch).
+	Rectified int64
+	Overdue   int64
 }
 
 // Plus returns f plus g.
 func (f Figures) Plus(g Figures) Figures {
 	return Figures{Counts: f.Counts.Add(g.Counts), Flagged: f.Flagged + g.Flagged, Excluded: f.Excluded + g.Excluded,
-		Appealed: f.Appealed + g.Appealed, Defaulted: f.Defaulted + g.Defaulted}
+		Appealed: f.Appealed + g.Appealed, Defaulted: f.Defaulted + g.Defaulted, Rectified: f.Rectified + g.Rectified, Overdue: f.Overdue + g.Overdue}
 }
 
 // One is the figures of a single rating counted in level l.

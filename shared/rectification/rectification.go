@@ -56,6 +56,40 @@ type Ticket struct {
 	ResponseLateAt *time.Time `json:"responseLateAt,omitempty"` // the same-day first response was missed
 	OverdueAt      *time.Time `json:"overdueAt,omitempty"`      // past DueAt without verified measures
 	NoticesSent    []Notice   `json:"noticesSent,omitempty"`    // the notices already sent
+	// Counted names the outcomes (overdue, rectified) the monthly figures of the rating's window
+	// already hold, so each is counted once whatever the retries.
+	Counted []string `json:"counted,omitempty"`
+}
+
+// The outcomes of a ticket counted in the monthly figures, for scoring.
+const (
+	OutcomeOverdue   = "overdue"   // left past its due time without verified measures
+	OutcomeRectified = "rectified" // findings and measures given by the due time, and verified
+)
+
+// Rectified reports whether the unit answered by the due time and the city verified the measures.
+func (t Ticket) Rectified() bool {
+	return t.State == Verified && t.RespondedAt != nil && !t.RespondedAt.After(t.DueAt)
+}
+
+// Uncounted returns what the ticket adds to its rating's monthly figures and not yet added, and
+// the ticket recording that it now has.
+func (t Ticket) Uncounted() (rating.Figures, Ticket) {
+	var f rating.Figures
+	add := func(outcome string, due bool, n *int64) {
+		if due && !slices.Contains(t.Counted, outcome) {
+			*n = 1
+			t.Counted = append(slices.Clone(t.Counted), outcome)
+		}
+	}
+	add(OutcomeOverdue, t.OverdueAt != nil, &f.Overdue)
+	add(OutcomeRectified, t.Rectified(), &f.Rectified)
+	return f, t
+}
+
+// CounterKeys are the monthly counters of the ticket's rating.
+func (t Ticket) CounterKeys() []rating.CounterKey {
+	return rating.Rating{WindowID: t.WindowID, HallID: t.HallID, UnitID: t.UnitID, StaffID: t.StaffID, RatedAt: t.RatedAt}.CounterKeys()
 }
 
 // Notice is a notice a ticket gives on the notifications queue.

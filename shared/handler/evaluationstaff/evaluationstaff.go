@@ -66,7 +66,7 @@ type Appeals interface {
 // Tickets keeps rectification tickets.
 type Tickets interface {
 	Get(ctx context.Context, id string) (rectification.Ticket, error)
-	Update(ctx context.Context, t rectification.Ticket) error
+	Update(ctx context.Context, t rectification.Ticket) (rectification.Ticket, error)
 	ByUnit(ctx context.Context, unit, cursor string, limit int) ([]rectification.Ticket, string, error)
 }
 
@@ -460,10 +460,11 @@ func (h *Handler) RespondTicket(ctx context.Context, req httpapi.Request) (httpa
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	if err := h.Tickets.Update(ctx, next); err != nil {
+	stored, err := h.Tickets.Update(ctx, next)
+	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, next), nil
+	return httpapi.JSON(http.StatusOK, stored), nil
 }
 
 // TicketReview is the body of POST /v1/rectifications/{id}/review.
@@ -491,10 +492,11 @@ func (h *Handler) ReviewTicket(ctx context.Context, req httpapi.Request) (httpap
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	if err := h.Tickets.Update(ctx, next); err != nil {
+	stored, err := h.Tickets.Update(ctx, next)
+	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusOK, next), nil
+	return httpapi.JSON(http.StatusOK, stored), nil
 }
 
 func decode(req httpapi.Request, v any) error {

@@ -33,7 +33,7 @@ const batch = 500
 type Tickets interface {
 	Watch(ctx context.Context, until time.Time, limit int) ([]string, error)
 	Get(ctx context.Context, id string) (rectification.Ticket, error)
-	Update(ctx context.Context, t rectification.Ticket) error
+	Update(ctx context.Context, t rectification.Ticket) (rectification.Ticket, error)
 }
 
 // Sender sends messages to a queue.
@@ -121,14 +121,15 @@ func (h *Handler) watch(ctx context.Context, id string, now time.Time, res *Resu
 		return err
 	}
 	if next, changed := t.Watch(now); changed {
-		if err := h.Tickets.Update(ctx, next); err != nil {
+		stored, err := h.Tickets.Update(ctx, next)
+		if err != nil {
 			if apperr.Is(err, "stale_version") {
 				return nil // answered or reviewed meanwhile: the next run looks again
 			}
 			return err
 		}
 		res.Marked++
-		t = next
+		t = stored
 	}
 	for _, n := range t.PendingNotices() {
 		for _, msg := range NoticesOf(t, n) {
@@ -151,10 +152,9 @@ func (h *Handler) sent(ctx context.Context, t rectification.Ticket, n rectificat
 		if !slices.Contains(t.PendingNotices(), n) {
 			return t, nil // recorded meanwhile (a run that overlapped this one)
 		}
-		next := t.NoticeSent(n)
-		err := h.Tickets.Update(ctx, next)
+		stored, err := h.Tickets.Update(ctx, t.NoticeSent(n))
 		if err == nil {
-			return next, nil
+			return stored, nil
 		}
 		if !apperr.Is(err, "stale_version") {
 			return t, err

@@ -175,13 +175,13 @@ func TestAnOpenedTicketIsNotifiedOnceAndAnOverdueOneMarkedAndNotifiedOnce(t *tes
 	tk := f.ticket(t, verified)
 	tk, err := tk.Respond(unitAdmin, "窗口高峰期人手不足", "增开一个窗口", opened.Add(2*time.Hour))
 	if err == nil {
-		err = f.tickets.Update(ctx, tk)
+		tk, err = f.tickets.Update(ctx, tk)
 	}
 	if err == nil {
 		tk, err = tk.Review(city, true, "", opened.Add(3*time.Hour))
 	}
 	if err == nil {
-		err = f.tickets.Update(ctx, tk)
+		tk, err = f.tickets.Update(ctx, tk)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -229,13 +229,13 @@ func TestAnOpenedTicketIsNotifiedOnceAndAnOverdueOneMarkedAndNotifiedOnce(t *tes
 	late = f.ticket(t, unanswered)
 	late, err = late.Respond(unitAdmin, "查明原因", "已整改", *f.clock)
 	if err == nil {
-		err = f.tickets.Update(ctx, late)
+		late, err = f.tickets.Update(ctx, late)
 	}
 	if err == nil {
 		late, err = late.Review(city, true, "", *f.clock)
 	}
 	if err == nil {
-		err = f.tickets.Update(ctx, late)
+		late, err = f.tickets.Update(ctx, late)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -249,6 +249,16 @@ func TestAnOpenedTicketIsNotifiedOnceAndAnOverdueOneMarkedAndNotifiedOnce(t *tes
 	}
 	if res := f.run(t); res != (rectificationwatch.Result{}) || len(f.notices(t)) != 0 {
 		t.Errorf("a run after everything: %+v", res)
+	}
+	// For scoring, the window's month holds one ticket rectified in time and one left overdue
+	// (answered and verified late, so not rectified in time), each counted once.
+	k := rating.CounterKey{Kind: rating.WindowCounter, ID: "zb-a01", Month: calendar.MonthOf(opened)}
+	figs, err := (&dynamo.Ratings{DB: f.tickets.DB, Table: f.tickets.Table, Now: time.Now}).Figures(ctx, []rating.CounterKey{k})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := figs[k]; got.Rectified != 1 || got.Overdue != 1 {
+		t.Errorf("window outcomes: rectified %d, overdue %d; want 1 and 1", got.Rectified, got.Overdue)
 	}
 }
 
