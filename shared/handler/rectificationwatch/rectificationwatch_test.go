@@ -181,7 +181,7 @@ func TestAnOpenedTicketIsNotifiedOnceAndAnOverdueOneMarkedAndNotifiedOnce(t *tes
 		tk, err = tk.Review(city, true, "", opened.Add(3*time.Hour))
 	}
 	if err == nil {
-		tk, err = f.tickets.Update(ctx, tk)
+		_, err = f.tickets.Update(ctx, tk)
 	}
 	if err != nil {
 		t.Fatal(err)
