@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,6 +23,8 @@ import (
 //	pk HALL#<id>   sk HALL
 //	pk WINDOW#<id> sk WINDOW   gsi1pk HALL#<hall> gsi1sk WINDOW#<id>  (a hall's windows)
 //	                           gsi2pk UNIT#<unit> gsi2sk WINDOW#<id>  (a unit's windows, in any hall)
+//	pk UNIT#, HALL#            gsi2pk DIRECTORY   gsi2sk UNIT#<id>, HALL#<id>  (every unit and hall)
+//	pk STAFF#                  gsi2pk UNIT#<unit> gsi2sk STAFF#<id>   (a unit's staff)
 //	pk STAFF#<id>  sk STAFF
 type Directory struct {
 	DB    API
@@ -135,12 +138,13 @@ func (s *Directory) Load(ctx context.Context, d directory.Data) error {
 		return nil
 	}
 	for _, u := range d.Units {
-		if err := add("UNIT#"+u.ID, "UNIT", u, nil); err != nil {
+		if err := add("UNIT#"+u.ID, "UNIT", u, map[string]string{"gsi2pk": "DIRECTORY", "gsi2sk": "UNIT#" + u.ID}); err != nil {
 			return err
 		}
 	}
 	for _, h := range d.Halls {
-		if err := add("HALL#"+h.ID, "HALL", h, map[string]string{"gsi1pk": "DISTRICT#" + h.District, "gsi1sk": "HALL#" + h.ID}); err != nil {
+		if err := add("HALL#"+h.ID, "HALL", h, map[string]string{"gsi1pk": "DISTRICT#" + h.District, "gsi1sk": "HALL#" + h.ID,
+			"gsi2pk": "DIRECTORY", "gsi2sk": "HALL#" + h.ID}); err != nil {
 			return err
 		}
 	}
@@ -151,7 +155,11 @@ func (s *Directory) Load(ctx context.Context, d directory.Data) error {
 		}
 	}
 	for _, st := range d.Staff {
-		if err := add("STAFF#"+st.ID, "STAFF", st, nil); err != nil {
+		var byUnit map[string]string
+		if st.UnitID != "" {
+			byUnit = map[string]string{"gsi2pk": "UNIT#" + st.UnitID, "gsi2sk": "STAFF#" + st.ID}
+		}
+		if err := add("STAFF#"+st.ID, "STAFF", st, byUnit); err != nil {
 			return err
 		}
 	}
@@ -190,6 +198,9 @@ func (s *Directory) PutStaff(ctx context.Context, st directory.Staff) error {
 		return err
 	}
 	item["pk"], item["sk"] = str("STAFF#"+st.ID), str("STAFF")
+	if st.UnitID != "" {
+		item["gsi2pk"], item["gsi2sk"] = str("UNIT#"+st.UnitID), str("STAFF#"+st.ID)
+	}
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item}); err != nil {
@@ -296,28 +307,88 @@ func (s *Directory) WindowsOfUnit(ctx context.Context, unitID string) ([]directo
 
 func (s *Directory) windows(ctx context.Context, index, owner string) ([]directory.Window, error) {
 	var out []directory.Window
+	err := s.each(ctx, index, owner, "WINDOW#", func(item map[string]types.AttributeValue) error {
+		var w directory.Window
+		if err := unmarshal(item, &w); err != nil {
+			return err
+		}
+		out = append(out, w)
+		return nil
+	})
+	return out, err
+}
+
+// each calls fn with every item under an index key whose sort key begins with prefix.
+func (s *Directory) each(ctx context.Context, index, owner, prefix string, fn func(map[string]types.AttributeValue) error) error {
 	var start map[string]types.AttributeValue
 	for {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
 		res, err := s.DB.Query(cctx, &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String(index),
-			KeyConditionExpression:    aws.String("#pk = :o AND begins_with(#sk, :w)"),
+			KeyConditionExpression:    aws.String("#pk = :o AND begins_with(#sk, :p)"),
 			ExpressionAttributeNames:  map[string]string{"#pk": index + "pk", "#sk": index + "sk"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":o": str(owner), ":w": str("WINDOW#")},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":o": str(owner), ":p": str(prefix)},
 			ExclusiveStartKey:         start})
 		cancel()
 		if err != nil {
-			return nil, unavailable(err, "list windows of "+owner)
+			return unavailable(err, "list "+prefix+" of "+owner)
 		}
 		for _, item := range res.Items {
-			var w directory.Window
-			if err := unmarshal(item, &w); err != nil {
-				return nil, err
+			if err := fn(item); err != nil {
+				return err
 			}
-			out = append(out, w)
 		}
 		if res.LastEvaluatedKey == nil {
-			return out, nil
+			return nil
 		}
 		start = res.LastEvaluatedKey
 	}
+}
+
+// All reads the whole directory: every unit and hall, and each unit's windows and staff — one
+// query for the units and halls and one per unit, never a scan.
+func (s *Directory) All(ctx context.Context) (directory.Data, error) {
+	var d directory.Data
+	err := s.each(ctx, "gsi2", "DIRECTORY", "", func(item map[string]types.AttributeValue) error {
+		switch sk := item["gsi2sk"].(*types.AttributeValueMemberS).Value; {
+		case strings.HasPrefix(sk, "UNIT#"):
+			var u directory.Unit
+			if err := unmarshal(item, &u); err != nil {
+				return err
+			}
+			d.Units = append(d.Units, u)
+		case strings.HasPrefix(sk, "HALL#"):
+			var h directory.Hall
+			if err := unmarshal(item, &h); err != nil {
+				return err
+			}
+			d.Halls = append(d.Halls, h)
+		}
+		return nil
+	})
+	if err != nil {
+		return directory.Data{}, err
+	}
+	for _, u := range d.Units {
+		err := s.each(ctx, "gsi2", "UNIT#"+u.ID, "", func(item map[string]types.AttributeValue) error {
+			switch sk := item["gsi2sk"].(*types.AttributeValueMemberS).Value; {
+			case strings.HasPrefix(sk, "WINDOW#"):
+				var w directory.Window
+				if err := unmarshal(item, &w); err != nil {
+					return err
+				}
+				d.Windows = append(d.Windows, w)
+			case strings.HasPrefix(sk, "STAFF#"):
+				var st directory.Staff
+				if err := unmarshal(item, &st); err != nil {
+					return err
+				}
+				d.Staff = append(d.Staff, st)
+			}
+			return nil
+		})
+		if err != nil {
+			return directory.Data{}, err
+		}
+	}
+	return d, nil
 }
