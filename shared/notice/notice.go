@@ -39,47 +39,20 @@ const (
 	Requester Recipient = "requester"
 )
 
-// rule is what a type of notice must carry.
+// rule is what a type of notice must carry: the recipients it goes to and the routing fields
+// (their JSON names) it cannot be delivered without.
 type rule struct {
 	recipients []Recipient
-	// needs reports the first routing field the envelope lacks, "" when it has them all.
-	needs func(e Envelope) string
+	needs      []string
 }
 
 var rules = map[Type]rule{
-	CaseOverdue:               {[]Recipient{TeamLead, UnitAdmin, CityAdmin}, needCase},
-	RatingInvitation:          {[]Recipient{Requester}, needRequester},
-	RatingReminder:            {[]Recipient{Requester}, needRequester},
-	RectificationOpened:       {[]Recipient{UnitAdmin}, needTicket},
-	RectificationResponseLate: {[]Recipient{UnitAdmin}, needTicket},
-	RectificationOverdue:      {[]Recipient{UnitAdmin, CityAdmin}, needTicket},
-}
-
-func needCase(e Envelope) string {
-	if e.CaseID == "" {
-		return "caseId"
-	}
-	return ""
-}
-
-func needRequester(e Envelope) string {
-	if e.CaseID == "" {
-		return "caseId"
-	}
-	if e.Subject == "" {
-		return "subject"
-	}
-	return ""
-}
-
-func needTicket(e Envelope) string {
-	if e.TicketID == "" {
-		return "ticketId"
-	}
-	if e.UnitID == "" {
-		return "unitId"
-	}
-	return ""
+	CaseOverdue:               {[]Recipient{TeamLead, UnitAdmin, CityAdmin}, []string{"caseId"}},
+	RatingInvitation:          {[]Recipient{Requester}, []string{"caseId", "subject"}},
+	RatingReminder:            {[]Recipient{Requester}, []string{"caseId", "subject"}},
+	RectificationOpened:       {[]Recipient{UnitAdmin}, []string{"ticketId", "unitId"}},
+	RectificationResponseLate: {[]Recipient{UnitAdmin}, []string{"ticketId", "unitId"}},
+	RectificationOverdue:      {[]Recipient{UnitAdmin, CityAdmin}, []string{"ticketId", "unitId"}},
 }
 
 // Types lists the known types, in a fixed order.
@@ -159,8 +132,25 @@ func (e Envelope) Check() error {
 	case !slices.Contains(r.recipients, e.Recipient):
 		return apperr.InvalidField("recipient", "a %s notice does not go to that recipient", e.Type)
 	}
-	if field := r.needs(e); field != "" {
-		return apperr.InvalidField(field, "a %s notice needs its %s", e.Type, field)
+	for _, field := range r.needs {
+		if e.routing(field) == "" {
+			return apperr.InvalidField(field, "a %s notice needs its %s", e.Type, field)
+		}
 	}
 	return nil
+}
+
+// routing is the value of the routing field named by its JSON name.
+func (e Envelope) routing(field string) string {
+	switch field {
+	case "caseId":
+		return e.CaseID
+	case "subject":
+		return e.Subject
+	case "ticketId":
+		return e.TicketID
+	case "unitId":
+		return e.UnitID
+	}
+	return ""
 }

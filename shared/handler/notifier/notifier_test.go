@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/google/uuid"
 
 	"banban/local/stacktest"
@@ -127,18 +126,16 @@ func TestDeliversEveryTypeRetriesFailedSendsAndDeadLettersPoison(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		resp, err := h.Handle(ctx, asEvent(out.Messages))
+		resp, err := h.Handle(ctx, testenv.SQSEvent(out.Messages))
 		if err != nil {
 			return err
 		}
-		for _, m := range out.Messages {
-			if slices.ContainsFunc(resp.BatchItemFailures, func(f events.SQSBatchItemFailure) bool { return f.ItemIdentifier == aws.ToString(m.MessageId) }) {
-				reported[aws.ToString(m.Body)]++
-				continue
-			}
-			if _, err := q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &url, ReceiptHandle: m.ReceiptHandle}); err != nil {
-				return err
-			}
+		failed, err := testenv.Acknowledge(ctx, q, url, out.Messages, resp)
+		if err != nil {
+			return err
+		}
+		for _, m := range failed {
+			reported[aws.ToString(m.Body)]++
 		}
 		return testenv.QueueEmpty(ctx, q, url)
 	})
@@ -209,14 +206,6 @@ func TestDeliversEveryTypeRetriesFailedSendsAndDeadLettersPoison(t *testing.T) {
 	if !strings.Contains(logs.String(), `"msg":"unreadable notice message"`) || !strings.Contains(logs.String(), `"msg":"sending a notice failed; it will be redelivered"`) {
 		t.Errorf("poison or failed send not logged: %s", logs.String())
 	}
-}
-
-func asEvent(msgs []sqstypes.Message) events.SQSEvent {
-	var ev events.SQSEvent
-	for _, m := range msgs {
-		ev.Records = append(ev.Records, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: aws.ToString(m.Body)})
-	}
-	return ev
 }
 
 func record(id, body string) events.SQSMessage {
