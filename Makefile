@@ -19,6 +19,7 @@ FUNCTIONS := EvaluationApiFunction:evaluation-api \
              CaseRetentionFunction:case-retention \
              SessionApiFunction:session-api \
              EvaluationIngestFunction:evaluation-ingest \
+             NotifierFunction:notifier \
              EvaluationStaffFunction:evaluation-staff \
              OpenGovFunction:open-gov \
              FaqSearchFunction:faq-search

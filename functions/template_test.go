@@ -27,6 +27,7 @@ import (
 	"banban/shared/handler/evaluationstaff"
 	"banban/shared/handler/faqsearch"
 	"banban/shared/handler/helperapi"
+	"banban/shared/handler/notifier"
 	"banban/shared/handler/opengovapi"
 	"banban/shared/handler/rectificationwatch"
 	"banban/shared/handler/sessionapi"
@@ -80,6 +81,9 @@ var functions = map[string]function{
 	},
 	"EvaluationIngestFunction": {
 		env: config.Names[evaluationingest.Config],
+	},
+	"NotifierFunction": {
+		env: config.Names[notifier.Config],
 	},
 	"EvaluationStaffFunction": {
 		env:    config.Names[evaluationstaff.Config],

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,6 +113,28 @@ func TestEverySampleEventUnderRIE(t *testing.T) {
 		t.Errorf("after the ingest sample twice: %v, %v", c, err)
 	}
 	tested["EvaluationIngestFunction"] = true
+
+	// The notifications sample: an overdue case, an invitation to rate and a rectification ticket
+	// opened, as the jobs send them, each delivered by the log adapter; none is poison.
+	var notices events.SQSEvent
+	sample(t, "NotifierFunction", &notices)
+	var noticesResp events.SQSEventResponse
+	s.invoke(t, "NotifierFunction", notices, &noticesResp)
+	if len(notices.Records) == 0 || len(noticesResp.BatchItemFailures) != 0 {
+		t.Errorf("notifier sample: %d notices, failures %v", len(notices.Records), noticesResp.BatchItemFailures)
+	}
+	// One log line per notice, naming the ids and whether a subject is present, not the subject.
+	testenv.Eventually(t, 10*time.Second, func() error {
+		logs := s.logs.String()
+		if n := strings.Count(logs, `"msg":"notice"`); n != len(notices.Records) {
+			return fmt.Errorf("%d notice log lines, want %d", n, len(notices.Records))
+		}
+		if !strings.Contains(logs, `"type":"rating.invitation"`) || !strings.Contains(logs, `"hasSubject":true`) || strings.Contains(logs, `"subject"`) {
+			return fmt.Errorf("notice log lines: %s", logs)
+		}
+		return nil
+	})
+	tested["NotifierFunction"] = true
 
 	// The staff sample: the unit administrator of zb-scjg reads zb-a01 for 2026-11.
 	var staff events.APIGatewayV2HTTPRequest

@@ -18,11 +18,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -252,4 +255,30 @@ func QueueEmpty(ctx context.Context, q *sqs.Client, url string) error {
 		return fmt.Errorf("queue holds %s visible and %s in flight", v, f)
 	}
 	return nil
+}
+
+// SQSEvent is the event Lambda's SQS event source would give a function for msgs.
+func SQSEvent(msgs []sqstypes.Message) events.SQSEvent {
+	var ev events.SQSEvent
+	for _, m := range msgs {
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: aws.ToString(m.Body)})
+	}
+	return ev
+}
+
+// Acknowledge does what Lambda's SQS event source does with a function's answer to msgs: it
+// deletes every message not reported in resp.BatchItemFailures, leaving those to come back after
+// their visibility timeout. It returns the reported messages.
+func Acknowledge(ctx context.Context, q *sqs.Client, url string, msgs []sqstypes.Message, resp events.SQSEventResponse) ([]sqstypes.Message, error) {
+	var reported []sqstypes.Message
+	for _, m := range msgs {
+		if slices.ContainsFunc(resp.BatchItemFailures, func(f events.SQSBatchItemFailure) bool { return f.ItemIdentifier == aws.ToString(m.MessageId) }) {
+			reported = append(reported, m)
+			continue
+		}
+		if _, err := q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &url, ReceiptHandle: m.ReceiptHandle}); err != nil {
+			return reported, fmt.Errorf("delete message: %w", err)
+		}
+	}
+	return reported, nil
 }

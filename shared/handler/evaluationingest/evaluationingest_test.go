@@ -5,15 +5,12 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/google/uuid"
 
 	"banban/local/stacktest"
@@ -31,14 +28,6 @@ func send(t *testing.T, q *sqs.Client, url string, body string) {
 	if _, err := q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: &url, MessageBody: &body}); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func asEvent(msgs []sqstypes.Message) events.SQSEvent {
-	var ev events.SQSEvent
-	for _, m := range msgs {
-		ev.Records = append(ev.Records, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: aws.ToString(m.Body)})
-	}
-	return ev
 }
 
 // TestRetriesRedeliveriesAndCrashesCountOnce: the same rating queued three times (a kiosk that
@@ -87,7 +76,7 @@ func TestRetriesRedeliveriesAndCrashesCountOnce(t *testing.T) {
 	if err != nil || len(first.Messages) == 0 {
 		t.Fatalf("receive: %v (%d messages)", err, len(first.Messages))
 	}
-	if _, err := h.Handle(ctx, asEvent(first.Messages)); err != nil {
+	if _, err := h.Handle(ctx, testenv.SQSEvent(first.Messages)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -99,22 +88,15 @@ func TestRetriesRedeliveriesAndCrashesCountOnce(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		resp, err := h.Handle(ctx, asEvent(out.Messages))
+		resp, err := h.Handle(ctx, testenv.SQSEvent(out.Messages))
 		if err != nil {
 			return err
 		}
-		for _, m := range out.Messages {
-			failed := slices.ContainsFunc(resp.BatchItemFailures, func(f events.SQSBatchItemFailure) bool {
-				return f.ItemIdentifier == aws.ToString(m.MessageId)
-			})
-			if failed {
-				poisonFailures++
-				continue
-			}
-			if _, err := q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &url, ReceiptHandle: m.ReceiptHandle}); err != nil {
-				return err
-			}
+		reported, err := testenv.Acknowledge(ctx, q, url, out.Messages, resp)
+		if err != nil {
+			return err
 		}
+		poisonFailures += len(reported)
 		return testenv.QueueEmpty(ctx, q, url)
 	})
 

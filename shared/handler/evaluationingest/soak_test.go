@@ -7,13 +7,11 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
-	"slices"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -119,7 +117,7 @@ func TestSoakUnderDuplicatesPoisonCrashesAndThrottling(t *testing.T) {
 		if err != nil || len(out.Messages) == 0 {
 			return false, err
 		}
-		resp, err := h.Handle(ctx, asEvent(out.Messages))
+		resp, err := h.Handle(ctx, testenv.SQSEvent(out.Messages))
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
@@ -130,15 +128,8 @@ func TestSoakUnderDuplicatesPoisonCrashesAndThrottling(t *testing.T) {
 			crashes++
 			return true, nil
 		}
-		for _, m := range out.Messages {
-			if slices.ContainsFunc(resp.BatchItemFailures, func(f events.SQSBatchItemFailure) bool { return f.ItemIdentifier == aws.ToString(m.MessageId) }) {
-				continue
-			}
-			if _, err := q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &url, ReceiptHandle: m.ReceiptHandle}); err != nil {
-				return true, err
-			}
-		}
-		return true, nil
+		_, err = testenv.Acknowledge(ctx, q, url, out.Messages, resp)
+		return true, err
 	}
 	testenv.Eventually(t, 10*time.Minute, func() error {
 		var wg sync.WaitGroup

@@ -16,6 +16,7 @@ import (
 	"banban/shared/auth"
 	"banban/shared/dynamo"
 	"banban/shared/logging"
+	"banban/shared/notice"
 	"banban/shared/queue"
 	"banban/shared/rectification"
 )
@@ -63,26 +64,33 @@ func New(cfg Config, db dynamo.API, sqs queue.API, now func() time.Time, log *sl
 // and never the comment. ID is the same each time the same notice is sent, so a consumer that
 // sees it twice (after a crash between sending and recording) can drop the second.
 type Notice struct {
-	ID        string     `json:"id"`   // rect:<ticket>:<kind>:<recipient>
-	Type      string     `json:"type"` // rectification.opened | rectification.response_late | rectification.overdue
-	TicketID  string     `json:"ticketId"`
-	Recipient auth.Role  `json:"recipient"` // unit_admin or city_admin
-	UnitID    string     `json:"unitId"`
-	HallID    string     `json:"hallId"`
-	WindowID  string     `json:"windowId"`
-	Level     int        `json:"level"`
-	State     string     `json:"state"`
-	OpenedAt  time.Time  `json:"openedAt"`
-	RespondBy time.Time  `json:"respondBy"`
-	DueAt     time.Time  `json:"dueAt"`
-	OverdueAt *time.Time `json:"overdueAt,omitempty"`
+	ID        string      `json:"id"`   // rect:<ticket>:<kind>:<recipient>
+	Type      notice.Type `json:"type"` // rectification.opened | rectification.response_late | rectification.overdue
+	TicketID  string      `json:"ticketId"`
+	Recipient auth.Role   `json:"recipient"` // unit_admin or city_admin
+	UnitID    string      `json:"unitId"`
+	HallID    string      `json:"hallId"`
+	WindowID  string      `json:"windowId"`
+	Level     int         `json:"level"`
+	State     string      `json:"state"`
+	OpenedAt  time.Time   `json:"openedAt"`
+	RespondBy time.Time   `json:"respondBy"`
+	DueAt     time.Time   `json:"dueAt"`
+	OverdueAt *time.Time  `json:"overdueAt,omitempty"`
+}
+
+// noticeTypes are the types of the ticket notices on the queue.
+var noticeTypes = map[rectification.Notice]notice.Type{
+	rectification.NoticeOpened:       notice.RectificationOpened,
+	rectification.NoticeResponseLate: notice.RectificationResponseLate,
+	rectification.NoticeOverdue:      notice.RectificationOverdue,
 }
 
 // NoticesOf are the messages of notice n of ticket t, one per recipient.
 func NoticesOf(t rectification.Ticket, n rectification.Notice) []Notice {
 	var out []Notice
 	for _, r := range n.Recipients() {
-		out = append(out, Notice{ID: "rect:" + t.ID + ":" + string(n) + ":" + string(r), Type: "rectification." + string(n),
+		out = append(out, Notice{ID: "rect:" + t.ID + ":" + string(n) + ":" + string(r), Type: noticeTypes[n],
 			TicketID: t.ID, Recipient: r, UnitID: t.UnitID, HallID: t.HallID, WindowID: t.WindowID, Level: int(t.Level),
 			State: string(t.State), OpenedAt: t.OpenedAt, RespondBy: t.RespondBy, DueAt: t.DueAt, OverdueAt: t.OverdueAt})
 	}

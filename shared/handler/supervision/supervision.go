@@ -21,6 +21,7 @@ import (
 	"banban/shared/cases"
 	"banban/shared/dynamo"
 	"banban/shared/logging"
+	"banban/shared/notice"
 	"banban/shared/pii"
 	"banban/shared/queue"
 	"banban/shared/rating"
@@ -100,37 +101,37 @@ func New(ctx context.Context, cfg Config, db dynamo.API, sqs queue.API, ratingKe
 
 // Notice tells a supervisor about an overdue case: ids and figures, no personal data.
 type Notice struct {
-	Type               string    `json:"type"` // case.overdue
-	CaseID             string    `json:"caseId"`
-	TrackingNo         string    `json:"trackingNo"`
-	Level              int       `json:"level"`
-	Recipient          string    `json:"recipient"` // team_lead, unit_admin, city_admin
-	HallID             string    `json:"hallId"`
-	SupervisedBy       string    `json:"supervisedBy,omitempty"` // the hall that transferred the case
-	Units              []string  `json:"units"`
-	Assignee           string    `json:"assignee,omitempty"`
-	DueAt              time.Time `json:"dueAt"`
-	OverdueWorkingDays int       `json:"overdueWorkingDays"`
+	Type               notice.Type      `json:"type"` // case.overdue
+	CaseID             string           `json:"caseId"`
+	TrackingNo         string           `json:"trackingNo"`
+	Level              int              `json:"level"`
+	Recipient          notice.Recipient `json:"recipient"` // team_lead, unit_admin, city_admin
+	HallID             string           `json:"hallId"`
+	SupervisedBy       string           `json:"supervisedBy,omitempty"` // the hall that transferred the case
+	Units              []string         `json:"units"`
+	Assignee           string           `json:"assignee,omitempty"`
+	DueAt              time.Time        `json:"dueAt"`
+	OverdueWorkingDays int              `json:"overdueWorkingDays"`
 }
 
-var recipients = map[int]string{cases.TeamLead: "team_lead", cases.UnitAdmin: "unit_admin", cases.City: "city_admin"}
+var recipients = map[int]notice.Recipient{cases.TeamLead: notice.TeamLead, cases.UnitAdmin: notice.UnitAdmin, cases.City: notice.CityAdmin}
 
 // RatingNotice invites the requester of a closed case to rate it, or reminds them once: ids and
 // times, no personal data. ID is the same whenever the notice is sent again (a run that failed
 // between sending and recording it), so delivery drops repeats.
 type RatingNotice struct {
-	Type       string      `json:"type"` // rating.invitation, rating.reminder
-	ID         string      `json:"id"`   // <caseId>:<type>
-	CaseID     string      `json:"caseId"`
-	TrackingNo string      `json:"trackingNo"`
-	Recipient  string      `json:"recipient"` // requester
-	Subject    string      `json:"subject"`   // the requester's token subject
-	State      cases.State `json:"state"`     // completed or unable
-	ClosedAt   time.Time   `json:"closedAt"`
-	RateBy     time.Time   `json:"rateBy"` // the first instant a rating is no longer accepted
+	Type       notice.Type      `json:"type"` // rating.invitation, rating.reminder
+	ID         string           `json:"id"`   // <caseId>:<type>
+	CaseID     string           `json:"caseId"`
+	TrackingNo string           `json:"trackingNo"`
+	Recipient  notice.Recipient `json:"recipient"` // requester
+	Subject    string           `json:"subject"`   // the requester's token subject
+	State      cases.State      `json:"state"`     // completed or unable
+	ClosedAt   time.Time        `json:"closedAt"`
+	RateBy     time.Time        `json:"rateBy"` // the first instant a rating is no longer accepted
 }
 
-var ratingNoticeTypes = map[cases.RatingStep]string{cases.StepInvite: "rating.invitation", cases.StepRemind: "rating.reminder"}
+var ratingNoticeTypes = map[cases.RatingStep]notice.Type{cases.StepInvite: notice.RatingInvitation, cases.StepRemind: notice.RatingReminder}
 
 // Result is what one run did.
 type Result struct {
@@ -228,7 +229,7 @@ func (h *Handler) overdue(ctx context.Context, now time.Time, res *Result) error
 			c = next
 		}
 		if c.NoticePending > 0 {
-			n := Notice{Type: "case.overdue", CaseID: c.ID, TrackingNo: c.TrackingNo, Level: c.NoticePending,
+			n := Notice{Type: notice.CaseOverdue, CaseID: c.ID, TrackingNo: c.TrackingNo, Level: c.NoticePending,
 				Recipient: recipients[c.NoticePending], HallID: c.HallID, SupervisedBy: c.SupervisedBy, Units: c.Units, Assignee: c.Assignee,
 				DueAt: c.DueAt, OverdueWorkingDays: days}
 			if err := h.Notices.Send(ctx, n); err != nil {
@@ -324,7 +325,7 @@ func (h *Handler) followUp(ctx context.Context, c cases.Case, done cases.RatingP
 		return nil
 	}
 	typ := ratingNoticeTypes[step]
-	n := RatingNotice{Type: typ, ID: c.ID + ":" + typ, CaseID: c.ID, TrackingNo: c.TrackingNo, Recipient: "requester",
+	n := RatingNotice{Type: typ, ID: c.ID + ":" + string(typ), CaseID: c.ID, TrackingNo: c.TrackingNo, Recipient: notice.Requester,
 		Subject: c.RequesterSub, State: c.State, ClosedAt: *c.ClosedAt, RateBy: h.RatingRules.RateBy(c)}
 	if err := h.Notices.Send(ctx, n); err != nil {
 		return err // not recorded: the next run sends it again, under the same id
