@@ -15,6 +15,8 @@ FUNCTIONS := EvaluationApiFunction:evaluation-api \
              HelperApiFunction:helper-api \
              SupervisionFunction:supervision \
              RectificationWatchFunction:rectification-watch \
+             MonthlyScoringFunction:monthly-scoring \
+             ReportApiFunction:report-api \
              CaseApiFunction:case-api \
              CaseRetentionFunction:case-retention \
              SessionApiFunction:session-api \

@@ -17,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"banban/local/template"
+	"banban/shared/assessment"
 	"banban/shared/config"
 	"banban/shared/handler/agentrouting"
 	"banban/shared/handler/caseapi"
@@ -30,6 +31,7 @@ import (
 	"banban/shared/handler/notifier"
 	"banban/shared/handler/opengovapi"
 	"banban/shared/handler/rectificationwatch"
+	"banban/shared/handler/reportapi"
 	"banban/shared/handler/sessionapi"
 	"banban/shared/handler/supervision"
 	"banban/shared/httpapi"
@@ -96,6 +98,13 @@ var functions = map[string]function{
 	"FaqSearchFunction": {
 		env:    config.Names[faqsearch.Config],
 		routes: routesOf((&faqsearch.Handler{}).Routes(quiet)),
+	},
+	"MonthlyScoringFunction": {
+		env: config.Names[assessment.Config],
+	},
+	"ReportApiFunction": {
+		env:    config.Names[assessment.Config],
+		routes: routesOf((&reportapi.Handler{}).Routes(quiet)),
 	},
 }
 

@@ -26,6 +26,7 @@ import (
 	"banban/shared/kiosk"
 	"banban/shared/rating"
 	"banban/shared/routing"
+	"banban/shared/scoring"
 )
 
 func sample(t *testing.T, logicalID string, v any) {
@@ -210,6 +211,46 @@ func TestEverySampleEventUnderRIE(t *testing.T) {
 		}
 	}
 	tested["RectificationWatchFunction"] = true
+
+	// The scheduled assessment scores the month just ended; run again over the same figures it
+	// stores nothing new.
+	var firstOfMonth map[string]any
+	sample(t, "MonthlyScoringFunction", &firstOfMonth)
+	for i, created := range []bool{true, false} {
+		var run struct {
+			Month    string
+			Revision int
+			Created  bool
+		}
+		s.invoke(t, "MonthlyScoringFunction", firstOfMonth, &run)
+		if run.Revision != 1 || run.Created != created {
+			t.Errorf("monthly-scoring sample, run %d: %+v", i+1, run)
+		}
+	}
+	tested["MonthlyScoringFunction"] = true
+
+	// The report sample: the unit administrator of zb-scjg reads November 2026, scored first on
+	// request (the month of the ingest sample's ratings); the unit's own windows only.
+	var november struct{ Revision int }
+	s.invoke(t, "MonthlyScoringFunction", map[string]any{"month": "2026-11"}, &november)
+	var reportReq events.APIGatewayV2HTTPRequest
+	sample(t, "ReportApiFunction", &reportReq)
+	var reportResp events.APIGatewayV2HTTPResponse
+	s.invoke(t, "ReportApiFunction", reportReq, &reportResp)
+	var rep scoring.Report
+	if err := json.Unmarshal([]byte(reportResp.Body), &rep); err != nil || reportResp.StatusCode != 200 || november.Revision != 1 ||
+		len(rep.Units) != 1 || rep.Units[0].ID != "zb-scjg" || len(rep.Halls) != 0 || len(rep.Windows) == 0 {
+		t.Errorf("report-api sample: %d %.300s", reportResp.StatusCode, reportResp.Body)
+	}
+	for _, w := range rep.Windows {
+		if w.UnitID != "zb-scjg" {
+			t.Errorf("report-api sample shows window %s of unit %s", w.ID, w.UnitID)
+		}
+		if w.ID == "zb-a01" && w.Counted != 2 {
+			t.Errorf("report-api sample: zb-a01 counted %d, want the ingest sample's 2", w.Counted)
+		}
+	}
+	tested["ReportApiFunction"] = true
 
 	// The helper sample: a helper sets the helper's own status (registered first).
 	helpers := &dynamo.Helpers{DB: testenv.DynamoDB(t), Table: s.stack.Resources.Tables["HelpersTable"], CasesTable: s.stack.Resources.Tables["CasesTable"]}

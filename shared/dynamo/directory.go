@@ -323,11 +323,17 @@ func (s *Directory) each(ctx context.Context, index, owner, prefix string, fn fu
 	var start map[string]types.AttributeValue
 	for {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
-		res, err := s.DB.Query(cctx, &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String(index),
-			KeyConditionExpression:    aws.String("#pk = :o AND begins_with(#sk, :p)"),
-			ExpressionAttributeNames:  map[string]string{"#pk": index + "pk", "#sk": index + "sk"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":o": str(owner), ":p": str(prefix)},
-			ExclusiveStartKey:         start})
+		in := &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String(index),
+			KeyConditionExpression:    aws.String("#pk = :o"),
+			ExpressionAttributeNames:  map[string]string{"#pk": index + "pk"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":o": str(owner)},
+			ExclusiveStartKey:         start}
+		if prefix != "" {
+			in.KeyConditionExpression = aws.String("#pk = :o AND begins_with(#sk, :p)")
+			in.ExpressionAttributeNames["#sk"] = index + "sk"
+			in.ExpressionAttributeValues[":p"] = str(prefix)
+		}
+		res, err := s.DB.Query(cctx, in)
 		cancel()
 		if err != nil {
 			return unavailable(err, "list "+prefix+" of "+owner)

@@ -32,6 +32,7 @@ type latestItem struct {
 	SK       string `json:"sk"`
 	Revision int    `json:"revision"`
 	Hash     string `json:"hash"`
+	Noticed  int    `json:"noticed"` // the revision whose notices were all sent
 }
 
 type headItem struct {
@@ -139,6 +140,34 @@ func (s *Reports) Save(ctx context.Context, rep scoring.Report) (int, bool, erro
 		return 0, false, unavailable(err, "save report")
 	}
 	return rep.Revision, true, nil
+}
+
+// Noticed returns the latest revision of the month whose notices were all sent (0: none).
+func (s *Reports) Noticed(ctx context.Context, m calendar.Month) (int, error) {
+	var latest latestItem
+	err := getItem(ctx, s.DB, s.Table, key(reportPK(m), "LATEST"), "report", &latest)
+	if errNotFound(err) {
+		return 0, nil
+	}
+	return latest.Noticed, err
+}
+
+// MarkNoticed records that revision rev's notices were all sent.
+func (s *Reports) MarkNoticed(ctx context.Context, m calendar.Month, rev int) error {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: key(reportPK(m), "LATEST"),
+		UpdateExpression:          aws.String("SET noticed = :r"),
+		ConditionExpression:       aws.String("attribute_exists(pk) AND (attribute_not_exists(noticed) OR noticed < :r)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":r": num(int64(rev))}})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return nil // a later revision's notices were recorded meanwhile
+	}
+	if err != nil {
+		return unavailable(err, "mark report noticed")
+	}
+	return nil
 }
 
 // Latest returns the number of the month's latest revision, 0 when it was never scored.

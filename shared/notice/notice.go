@@ -26,6 +26,7 @@ const (
 	RectificationOpened       Type = "rectification.opened"        // rectification watch: a ticket opened
 	RectificationResponseLate Type = "rectification.response_late" // the same-day first response missed
 	RectificationOverdue      Type = "rectification.overdue"       // past its due day, not verified
+	ReportPublished           Type = "report.published"            // monthly scoring: a unit's own figures
 )
 
 // Recipient is who a notice is for: a staff role, or the requester of a case.
@@ -53,10 +54,11 @@ var rules = map[Type]rule{
 	RectificationOpened:       {[]Recipient{UnitAdmin}, []string{"ticketId", "unitId"}},
 	RectificationResponseLate: {[]Recipient{UnitAdmin}, []string{"ticketId", "unitId"}},
 	RectificationOverdue:      {[]Recipient{UnitAdmin, CityAdmin}, []string{"ticketId", "unitId"}},
+	ReportPublished:           {[]Recipient{UnitAdmin}, []string{"unitId"}},
 }
 
 // Types lists the known types, in a fixed order.
-var Types = []Type{CaseOverdue, RatingInvitation, RatingReminder, RectificationOpened, RectificationResponseLate, RectificationOverdue}
+var Types = []Type{CaseOverdue, RatingInvitation, RatingReminder, RectificationOpened, RectificationResponseLate, RectificationOverdue, ReportPublished}
 
 // Known reports whether t is one of Types.
 func (t Type) Known() bool {

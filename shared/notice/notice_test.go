@@ -23,6 +23,7 @@ const (
 		`"unitId":"zb-scjg","hallId":"zb-center","windowId":"zb-a01","level":3,"state":"open","openedAt":"2026-11-28T02:00:01Z"}`
 	late        = `{"id":"rect:t1:response_late:unit_admin","type":"rectification.response_late","ticketId":"t1","recipient":"unit_admin","unitId":"zb-scjg"}`
 	cityOverdue = `{"id":"rect:t1:overdue:city_admin","type":"rectification.overdue","ticketId":"t1","recipient":"city_admin","unitId":"zb-scjg"}`
+	published   = `{"id":"report:2026-11:1:zb-scjg","type":"report.published","recipient":"unit_admin","unitId":"zb-scjg","month":"2026-11","revision":1,"score":96.5}`
 )
 
 func TestParseKnownTypes(t *testing.T) {
@@ -38,6 +39,7 @@ func TestParseKnownTypes(t *testing.T) {
 			UnitID: "zb-scjg", HallID: "zb-center", WindowID: "zb-a01"}},
 		{late, notice.Envelope{ID: "rect:t1:response_late:unit_admin", Type: notice.RectificationResponseLate, Recipient: notice.UnitAdmin, TicketID: "t1", UnitID: "zb-scjg"}},
 		{cityOverdue, notice.Envelope{ID: "rect:t1:overdue:city_admin", Type: notice.RectificationOverdue, Recipient: notice.CityAdmin, TicketID: "t1", UnitID: "zb-scjg"}},
+		{published, notice.Envelope{ID: "report:2026-11:1:zb-scjg", Type: notice.ReportPublished, Recipient: notice.UnitAdmin, UnitID: "zb-scjg"}},
 	} {
 		n, err := notice.Parse([]byte(tc.body))
 		if err != nil {
@@ -56,7 +58,7 @@ func TestParseKnownTypes(t *testing.T) {
 			t.Errorf("%s not known", n.Type)
 		}
 	}
-	if len(notice.Types) != 6 {
+	if len(notice.Types) != 7 {
 		t.Errorf("%d known types", len(notice.Types))
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"banban/local/stacktest"
 	"banban/local/testenv"
 	"banban/shared/apperr"
+	"banban/shared/assessment"
 	"banban/shared/cases"
 	"banban/shared/handler/notifier"
 	"banban/shared/handler/rectificationwatch"
@@ -27,6 +28,7 @@ import (
 	"banban/shared/notice"
 	"banban/shared/queue"
 	"banban/shared/rectification"
+	"banban/shared/scoring"
 )
 
 var ctx = context.Background()
@@ -73,6 +75,11 @@ func sendersMessages(t *testing.T) []any {
 		msgs = append(msgs, supervision.RatingNotice{Type: typ, ID: closedID + ":" + string(typ), CaseID: closedID, TrackingNo: "BB-2026-000124",
 			Recipient: notice.Requester, Subject: "wx-requester-pseudonym", State: cases.Completed, ClosedAt: now, RateBy: now.Add(7 * 24 * time.Hour)})
 	}
+	rep := scoring.Report{Month: "2026-11", Revision: 1, Units: []scoring.Score{{Kind: scoring.Unit, ID: "zb-scjg", Name: "市场监管局", Counted: 3}}}
+	for _, n := range assessment.Notices(rep) {
+		msgs = append(msgs, n)
+	}
+	// The rectification notices last: the test fails the city's overdue notice once.
 	ticket := rectification.Ticket{ID: uuid.NewString(), WindowID: "zb-a01", HallID: "zb-center", UnitID: "zb-scjg", Level: 2,
 		State: rectification.Open, OpenedAt: now, RespondBy: now.Add(time.Hour), DueAt: now.Add(72 * time.Hour)}
 	for _, kind := range []rectification.Notice{rectification.NoticeOpened, rectification.NoticeResponseLate, rectification.NoticeOverdue} {
@@ -150,6 +157,8 @@ func TestDeliversEveryTypeRetriesFailedSendsAndDeadLettersPoison(t *testing.T) {
 		case supervision.RatingNotice:
 			wantIDs = append(wantIDs, n.ID)
 		case rectificationwatch.Notice:
+			wantIDs = append(wantIDs, n.ID)
+		case assessment.UnitNotice:
 			wantIDs = append(wantIDs, n.ID)
 		}
 	}
