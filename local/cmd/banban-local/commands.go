@@ -34,6 +34,7 @@ var commands = []command{
 	{"kiosk", "register -window W [-id ID]", "register a rating kiosk and print its secret once", runKiosk},
 	{"rate", "-window W | -kiosk K [-level 1..5] [-id UUID]", "post a signed rating as a registered kiosk", runRate},
 	{"fire", "Function/Event [flags]", "fire a ScheduleV2 event on the running stack", runFire},
+	{"score", "-month YYYY-MM", "score a month again on the running stack (the monthly assessment); a new revision only if its figures changed", runScore},
 	{"import", "-kind guides|faq|places -file F.xlsx|F.csv [-dry-run]", "check an office spreadsheet row by row; publish it only if every row is valid", runImport},
 }
 
