@@ -99,14 +99,20 @@ type sheet struct {
 	name string
 }
 
-func (s sheet) cell(col, row int) string {
+func (s sheet) value(col, row int, opts ...excelize.Options) string {
 	s.t.Helper()
 	c, _ := excelize.CoordinatesToCellName(col, row)
-	v, err := s.f.GetCellValue(s.name, c)
+	v, err := s.f.GetCellValue(s.name, c, opts...)
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	return v
+}
+
+// cell is the cell's text as Excel shows it.
+func (s sheet) cell(col, row int) string {
+	s.t.Helper()
+	return s.value(col, row)
 }
 
 // number is the cell's value, which must be stored as a number.
@@ -117,10 +123,7 @@ func (s sheet) number(col, row int) float64 {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	raw, err := s.f.GetCellValue(s.name, c, excelize.Options{RawCellValue: true})
-	if err != nil {
-		s.t.Fatal(err)
-	}
+	raw := s.value(col, row, excelize.Options{RawCellValue: true})
 	v, perr := strconv.ParseFloat(raw, 64)
 	if (typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber) || perr != nil {
 		s.t.Fatalf("%s!%s is %q of type %v, not a number", s.name, c, raw, typ)
@@ -128,37 +131,33 @@ func (s sheet) number(col, row int) float64 {
 	return v
 }
 
-// header finds the row whose first cell is first and maps its headers to their columns.
-func (s sheet) header(first string) (int, map[string]int) {
+// row finds the first row at or below row from (1-based) whose first cell is key.
+func (s sheet) row(from int, key string) int {
 	s.t.Helper()
 	rows, err := s.f.GetRows(s.name)
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	for i, r := range rows {
-		if len(r) > 0 && r[0] == first {
-			cols := map[string]int{}
-			for j, h := range r {
-				cols[h] = j + 1
-			}
-			return i + 1, cols
-		}
-	}
-	s.t.Fatalf("%s: no header %s", s.name, first)
-	return 0, nil
-}
-
-// row finds the first row from below whose first cell is key.
-func (s sheet) row(from int, key string) int {
-	s.t.Helper()
-	rows, _ := s.f.GetRows(s.name)
-	for i := from; i < len(rows); i++ {
+	for i := max(from, 1) - 1; i < len(rows); i++ {
 		if len(rows[i]) > 0 && rows[i][0] == key {
 			return i + 1
 		}
 	}
 	s.t.Fatalf("%s: no row %s", s.name, key)
 	return 0
+}
+
+// header finds the first header row at or below row from that starts with first, and maps its
+// headers to their columns.
+func (s sheet) header(from int, first string) (int, map[string]int) {
+	s.t.Helper()
+	r := s.row(from, first)
+	rows, _ := s.f.GetRows(s.name)
+	cols := map[string]int{}
+	for j, h := range rows[r-1] {
+		cols[h] = j + 1
+	}
+	return r, cols
 }
 
 func open(t *testing.T, rep scoring.Report) *excelize.File {
@@ -223,7 +222,7 @@ func TestWorkbookSummary(t *testing.T) {
 	if s.number(2, 4) != 2 {
 		t.Error("revision is not the number 2")
 	}
-	top, cols := s.header("类别")
+	top, cols := s.header(1, "类别")
 	for _, h := range []string{"名称", "评价数", "非常满意", "满意", "基本满意", "不满意", "非常不满意", "好评率", "好评", "一般", "差",
 		"待复核", "复核剔除", "申诉撤销", "默认评价", "整改数", "按期整改", "逾期整改", "得分", "等级", "备注"} {
 		if cols[h] == 0 {
@@ -247,7 +246,7 @@ func TestWorkbookHallSheet(t *testing.T) {
 	rep := compute(t, nov, 1)
 	f := open(t, rep)
 	s := sheet{t, f, "市民中心"}
-	top, cols := s.header("窗口编号")
+	top, cols := s.header(1, "窗口编号")
 	heads := []string{"窗口编号", "窗口名称", "所属单位", "评价数", "非常满意", "满意", "基本满意", "不满意", "非常不满意", "好评率",
 		"一般", "差", "整改数", "按期整改", "逾期整改", "得分", "等级", "厅内排名", "红榜", "蓝榜", "备注"}
 	for i, h := range heads {
@@ -298,7 +297,7 @@ func TestWorkbookHallSheet(t *testing.T) {
 		t.Errorf("hall h1 has %d rows", len(rows))
 	}
 	other := sheet{t, f, "东区_分中心__24小时_自助_"}
-	if top2, _ := other.header("窗口编号"); other.cell(3, other.row(top2, "C1")) != scriptUnit {
+	if top2, _ := other.header(1, "窗口编号"); other.cell(3, other.row(top2, "C1")) != scriptUnit {
 		t.Error("the unit of c1 is not named")
 	}
 }
@@ -306,7 +305,7 @@ func TestWorkbookHallSheet(t *testing.T) {
 func TestWorkbookUnitSheet(t *testing.T) {
 	rep := compute(t, nov, 1)
 	s := sheet{t, open(t, rep), "市场监管局"}
-	top, cols := s.header("窗口编号")
+	top, cols := s.header(1, "窗口编号")
 	if cols["单位内排名"] == 0 || cols["所属大厅"] != 3 || cols["厅内排名"] != 0 {
 		t.Fatalf("unit window columns %v", cols)
 	}
@@ -315,22 +314,16 @@ func TestWorkbookUnitSheet(t *testing.T) {
 		s.number(cols["评价数"], r) != float64(a1.Counted) {
 		t.Errorf("a1 in its unit: rank %q hall %q", s.cell(cols["单位内排名"], r), s.cell(3, r))
 	}
-	staffTop, staffCols := s.header("姓名")
+	staffTop, staffCols := s.header(1, "姓名")
 	if s.cell(1, staffTop-1) != "工作人员" || s.cell(1, staffTop+1) != "赵丽" || s.cell(2, staffTop+1) != "s1" ||
 		s.number(staffCols["评价数"], staffTop+1) != 20 || s.number(staffCols["好评率"], staffTop+1) != 1 ||
 		s.cell(staffCols["所属大厅"], staffTop+1) != "市民中心" {
 		t.Errorf("staff rows at %d: %q", staffTop, s.cell(1, staffTop+1))
 	}
-	helperTop := s.row(staffTop+1, "帮办员") + 1
+	helperTop, helperCols := s.header(s.row(staffTop, "帮办员"), "姓名")
 	p1 := find(t, rep.Helpers, "p1")
-	_, helperCols := sheet{t, s.f, s.name}.header("姓名")
-	rows, _ := s.f.GetRows(s.name)
-	heads := rows[helperTop-1]
-	if heads[0] != "姓名" || s.cell(1, helperTop+1) != "王帮办" {
-		t.Fatalf("helper rows: %q", heads)
-	}
-	for i, h := range heads {
-		helperCols[h] = i + 1
+	if s.cell(1, helperTop-1) != "帮办员" || s.cell(1, helperTop+1) != "王帮办" {
+		t.Fatalf("helper rows at %d: %q", helperTop, s.cell(1, helperTop+1))
 	}
 	for h, want := range map[string]float64{"办结件数": 20, "按时办结": 18, "无法办理": 1, "得分": p1.Score, "单位内排名": 1, "评价数": 2} {
 		if got := s.number(helperCols[h], helperTop+1); got != want {
