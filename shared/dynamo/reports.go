@@ -180,9 +180,14 @@ func (s *Reports) Latest(ctx context.Context, m calendar.Month) (int, error) {
 	return latest.Revision, err
 }
 
-// Read returns revision rev of the month's report (0: the latest): whole when unit is "", else
-// the head and that unit's part only.
-func (s *Reports) Read(ctx context.Context, m calendar.Month, rev int, unit string) (scoring.Report, error) {
+// Head returns the head of the month's latest revision: month, rules, the city's, halls' and
+// units' figures, without windows, staff and helpers (for trends).
+func (s *Reports) Head(ctx context.Context, m calendar.Month) (scoring.Report, error) {
+	return s.head(ctx, m, 0)
+}
+
+// head reads revision rev's head (0: the latest's), with empty lists of windows, staff, helpers.
+func (s *Reports) head(ctx context.Context, m calendar.Month, rev int) (scoring.Report, error) {
 	if rev == 0 {
 		var err error
 		if rev, err = s.Latest(ctx, m); err != nil {
@@ -198,6 +203,17 @@ func (s *Reports) Read(ctx context.Context, m calendar.Month, rev int, unit stri
 	}
 	rep := head.Report
 	rep.Windows, rep.Staff, rep.Helpers = []scoring.Score{}, []scoring.Score{}, []scoring.Score{}
+	return rep, nil
+}
+
+// Read returns revision rev of the month's report (0: the latest): whole when unit is "", else
+// the head and that unit's part only.
+func (s *Reports) Read(ctx context.Context, m calendar.Month, rev int, unit string) (scoring.Report, error) {
+	rep, err := s.head(ctx, m, rev)
+	if err != nil {
+		return scoring.Report{}, err
+	}
+	rev = rep.Revision
 	add := func(item map[string]types.AttributeValue) error {
 		var p unitPart
 		if err := unmarshal(item, &p); err != nil {

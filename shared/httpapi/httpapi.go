@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -159,6 +160,34 @@ func JSON(status int, v any) Response {
 			"Cache-Control": "no-store",
 		},
 		Body: string(body),
+	}
+}
+
+// File returns a download: the bytes base64-encoded as API Gateway expects binary bodies, with
+// its media type and a file name (RFC 6266, UTF-8 names allowed).
+func File(contentType, name string, b []byte) Response {
+	return Response{
+		StatusCode: http.StatusOK,
+		Headers: map[string]string{
+			"Content-Type":        contentType,
+			"Content-Disposition": "attachment; filename*=UTF-8''" + url.PathEscape(name),
+			"Cache-Control":       "no-store",
+		},
+		Body:            base64.StdEncoding.EncodeToString(b),
+		IsBase64Encoded: true,
+	}
+}
+
+// HTML returns an HTML page.
+func HTML(b []byte) Response {
+	return Response{
+		StatusCode: http.StatusOK,
+		Headers: map[string]string{
+			"Content-Type":            "text/html; charset=utf-8",
+			"Cache-Control":           "no-store",
+			"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+		},
+		Body: string(b),
 	}
 }
 

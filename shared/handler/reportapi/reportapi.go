@@ -1,10 +1,11 @@
 // Package reportapi serves the monthly assessment reports (月度考核): the report of a month as
-// JSON — whole for the city administration, a unit's own part for its administrator — and the
-// city's route that scores a month again.
+// JSON, as an Excel workbook and as an HTML page with charts — whole for the city administration,
+// a unit's own part for its administrator — and the city's route that scores a month again.
 package reportapi
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -15,12 +16,14 @@ import (
 	"banban/shared/auth"
 	"banban/shared/calendar"
 	"banban/shared/httpapi"
+	"banban/shared/report"
 	"banban/shared/scoring"
 )
 
 // Reports reads stored report revisions.
 type Reports interface {
 	Read(ctx context.Context, m calendar.Month, rev int, unit string) (scoring.Report, error)
+	Head(ctx context.Context, m calendar.Month) (scoring.Report, error)
 }
 
 // Runner scores a month.
@@ -40,7 +43,65 @@ func (h *Handler) Routes(log *slog.Logger) *httpapi.Router {
 	r := httpapi.NewRouter(log)
 	r.Handle("GET /v1/reports/{month}", h.Get)
 	r.Handle("POST /v1/reports/{month}/runs", h.Run)
+	r.Handle("GET /v1/reports/{month}/workbook", h.Workbook)
+	r.Handle("GET /v1/reports/{month}/charts", h.Charts)
 	return r
+}
+
+// TrendMonths is how many months before the report's the charts' trend shows.
+const TrendMonths = 5
+
+// Workbook answers GET /v1/reports/{month}/workbook: the report as an Excel workbook with
+// Chinese headers, a sheet per hall and per unit, as the caller may see it.
+func (h *Handler) Workbook(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	rep, err := h.read(ctx, req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	b, err := report.Workbook(rep)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	name := fmt.Sprintf("月度考核-%s-第%d版.xlsx", rep.Month, rep.Revision)
+	return httpapi.File("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name, b), nil
+}
+
+// Charts answers GET /v1/reports/{month}/charts: the report as a self-contained HTML page with
+// charts (grades, good-rating rate by unit, the trend of the months before), as the caller may
+// see it.
+func (h *Handler) Charts(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
+	rep, err := h.read(ctx, req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	p, err := httpapi.Principal(req)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	m, err := calendar.ParseMonth(rep.Month)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	var trend []scoring.Report
+	for i := TrendMonths; i >= 1; i-- {
+		before := calendar.MonthOf(m.Start().AddDate(0, -i, 0).Add(time.Hour))
+		earlier, err := h.Reports.Head(ctx, before)
+		if apperr.KindOf(err) == apperr.NotFound {
+			continue // not scored
+		}
+		if err != nil {
+			return httpapi.Response{}, err
+		}
+		if earlier, err = View(earlier, p); err != nil {
+			return httpapi.Response{}, err
+		}
+		trend = append(trend, earlier)
+	}
+	b, err := report.HTML(rep, trend)
+	if err != nil {
+		return httpapi.Response{}, err
+	}
+	return httpapi.HTML(b), nil
 }
 
 // month reads the month of the path: a past or the current Asia/Shanghai month.

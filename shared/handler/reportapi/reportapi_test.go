@@ -1,10 +1,14 @@
 package reportapi_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/uuid"
+	"github.com/xuri/excelize/v2"
 
 	"banban/local/demo"
 	"banban/local/stacktest"
@@ -24,6 +29,7 @@ import (
 	"banban/shared/handler/reportapi"
 	"banban/shared/httpapi"
 	"banban/shared/rating"
+	"banban/shared/report"
 	"banban/shared/scoring"
 )
 
@@ -221,6 +227,25 @@ func TestMonthlyAssessment(t *testing.T) {
 		t.Errorf("revisions: 1 %+v, 2 %+v", r1, r2)
 	}
 
+	// The workbook and the charts, as the caller may see them.
+	book := f.raw(t, "GET /v1/reports/{month}/workbook", "2026-11", city)
+	if book.StatusCode != 200 || !book.IsBase64Encoded || !strings.HasPrefix(book.Headers["Content-Type"], "application/vnd.openxmlformats") {
+		t.Fatalf("workbook: %d %v", book.StatusCode, book.Headers)
+	}
+	sheets := f.sheets(t, book.Body)
+	if !slices.Contains(sheets, report.SummarySheet) || len(sheets) < 3 {
+		t.Errorf("city workbook sheets %v", sheets)
+	}
+	ownBook := f.sheets(t, f.raw(t, "GET /v1/reports/{month}/workbook", "2026-11", scjgAdmin).Body)
+	if len(ownBook) >= len(sheets) {
+		t.Errorf("the unit's workbook has %d sheets, the city's %d", len(ownBook), len(sheets))
+	}
+	page := f.raw(t, "GET /v1/reports/{month}/charts", "2026-11", city)
+	if page.StatusCode != 200 || !strings.HasPrefix(page.Headers["Content-Type"], "text/html") || !strings.Contains(page.Body, "<svg") ||
+		!strings.Contains(page.Body, "2026-10") { // October, scored above, is in the trend
+		t.Errorf("charts: %d %.200s", page.StatusCode, page.Body)
+	}
+
 	// Who reads what: a unit's administrator its own unit only; others not at all.
 	var own scoring.Report
 	if s := f.call(t, "GET /v1/reports/{month}", "2026-11", nil, scjgAdmin, &own); s != 200 || len(own.Units) != 1 || own.Units[0].ID != "zb-scjg" ||
@@ -257,6 +282,34 @@ func TestMonthlyAssessment(t *testing.T) {
 			t.Errorf("GET %s: %d, want %d", month, s, want)
 		}
 	}
+}
+
+// raw answers a request as it goes back to the gateway.
+func (f *fixture) raw(t *testing.T, route, month string, claims map[string]string) httpapi.Response {
+	t.Helper()
+	req := httpapi.Request{RouteKey: route, PathParameters: map[string]string{"month": month}}
+	req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+		JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims}}
+	resp, err := f.router.Invoke(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
+// sheets opens a base64 workbook again and lists its sheets.
+func (f *fixture) sheets(t *testing.T, body string) []string {
+	t.Helper()
+	b, err := base64.StdEncoding.DecodeString(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close() //nolint:errcheck // read-only
+	return x.GetSheetList()
 }
 
 func mustPending(t *testing.T, r rating.Rating, p auth.Principal, now time.Time) appeal.Appeal {
