@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -33,6 +34,9 @@ type options struct {
 	pollers      int
 	cases        int
 	phaseTimeout time.Duration
+	// The monthly assessment: the city's windows and the ratings of the larger month.
+	scoringWindows, scoringRatings int
+	steps                          string // only these steps, comma-separated ("" all); the report keeps the others' sections
 }
 
 func main() {
@@ -48,6 +52,9 @@ func main() {
 	flag.IntVar(&o.pollers, "pollers", 4, "evaluation-ingest processes and poll loops")
 	flag.IntVar(&o.cases, "cases", 200, "cases posted for the intake latency")
 	flag.DurationVar(&o.phaseTimeout, "phase-timeout", 3*time.Minute, "deadline of each measured phase")
+	flag.StringVar(&o.steps, "steps", "", "run only these steps, comma-separated (e.g. \"monthly scoring\"); sections of the others stay as they are in the report")
+	flag.IntVar(&o.scoringWindows, "scoring-windows", 2000, "windows of the city scored by the monthly assessment")
+	flag.IntVar(&o.scoringRatings, "scoring-ratings", 200000, "ratings of the larger scored month (the smaller has a tenth)")
 	flag.Parse()
 	if o.concurrency <= 0 {
 		o.concurrency = o.clients
@@ -78,8 +85,11 @@ func run(ctx context.Context, o options) error {
 	steps := []struct {
 		name string
 		run  func(context.Context, options, *report) error
-	}{{"cold starts", coldStarts}, {"rating path", ratingPath}, {"case intake", caseIntake}, {"case routing", routingPath}}
+	}{{"cold starts", coldStarts}, {"rating path", ratingPath}, {"case intake", caseIntake}, {"case routing", routingPath}, {"monthly scoring", scoringPath}}
 	for _, st := range steps {
+		if o.steps != "" && !slices.Contains(strings.Split(o.steps, ","), st.name) {
+			continue
+		}
 		start := time.Now()
 		fmt.Fprintf(os.Stderr, "banban-bench: %s…\n", st.name)
 		if err := st.run(ctx, o, &r); err != nil {

@@ -23,7 +23,7 @@ type section struct{ title, body string }
 func (r *report) add(title, body string) { r.sections = append(r.sections, section{title, body}) }
 
 func (r *report) write(path string) error {
-	own := map[string]bool{"Micro-benchmarks": true}
+	own := map[string]bool{"Micro-benchmarks": r.micro != ""}
 	for _, s := range r.sections {
 		own[s.title] = true
 	}
