@@ -18,7 +18,6 @@ func runScore(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("score", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	sf := addStackFlags(fs, e)
-	addr := fs.String("addr", envOr("BANBAN_GATEWAY_ADDR", "127.0.0.1:3000"), "address of the running gateway (banban-local up)")
 	month := fs.String("month", "", "the month to score, YYYY-MM (Asia/Shanghai)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -38,7 +37,7 @@ func runScore(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("http://%s/v1/reports/%s/runs", *addr, *month), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("http://%s/v1/reports/%s/runs", sf.gateway, *month), nil)
 	if err != nil {
 		return fmt.Errorf("score: %w", err)
 	}
