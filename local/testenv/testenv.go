@@ -282,3 +282,18 @@ func Acknowledge(ctx context.Context, q *sqs.Client, url string, msgs []sqstypes
 	}
 	return reported, nil
 }
+
+// Deliver runs one round of Lambda's SQS event source: it receives a batch (waiting up to a
+// second), hands it to handle and acknowledges the answer. It returns the messages handle
+// reported as failures (left to come back).
+func Deliver(ctx context.Context, q *sqs.Client, url string, handle func(context.Context, events.SQSEvent) (events.SQSEventResponse, error)) ([]sqstypes.Message, error) {
+	out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+	if err != nil {
+		return nil, fmt.Errorf("receive: %w", err)
+	}
+	resp, err := handle(ctx, SQSEvent(out.Messages))
+	if err != nil {
+		return nil, err
+	}
+	return Acknowledge(ctx, q, url, out.Messages, resp)
+}

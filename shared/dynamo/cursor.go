@@ -103,3 +103,20 @@ func gsi1Page(ctx context.Context, db API, table, gsi1pk, cursor string, limit i
 	next, err := encodeCursor(out.LastEvaluatedKey)
 	return out.Items, next, err
 }
+
+// gsi1List reads one page of gsi1Page and decodes each item as an I, keeping what pick takes of it.
+func gsi1List[I, T any](ctx context.Context, db API, table, gsi1pk, cursor string, limit int, backward bool, what string, pick func(I) T) ([]T, string, error) {
+	items, next, err := gsi1Page(ctx, db, table, gsi1pk, cursor, limit, backward, what)
+	if err != nil {
+		return nil, "", err
+	}
+	list := make([]T, 0, len(items))
+	for _, item := range items {
+		var it I
+		if err := unmarshal(item, &it); err != nil {
+			return nil, "", err
+		}
+		list = append(list, pick(it))
+	}
+	return list, next, nil
+}

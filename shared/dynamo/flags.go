@@ -33,19 +33,8 @@ type Audit struct {
 
 // FlaggedByHall lists a hall's flagged ratings awaiting review, oldest first, a page at a time.
 func (s *Ratings) FlaggedByHall(ctx context.Context, hall, cursor string, limit int) ([]rating.Rating, string, error) {
-	items, next, err := gsi1Page(ctx, s.DB, s.Table, "FLAGGED#"+hall, cursor, limit, false, "flagged ratings")
-	if err != nil {
-		return nil, "", err
-	}
-	list := make([]rating.Rating, 0, len(items))
-	for _, item := range items {
-		var it ratingItem
-		if err := unmarshal(item, &it); err != nil {
-			return nil, "", err
-		}
-		list = append(list, it.Rating)
-	}
-	return list, next, nil
+	return gsi1List(ctx, s.DB, s.Table, "FLAGGED#"+hall, cursor, limit, false, "flagged ratings",
+		func(it ratingItem) rating.Rating { return it.Rating })
 }
 
 // ReviewFlag stores the city's review of a flag (r as rating.ReviewFlag returned it) in one

@@ -98,17 +98,6 @@ func (s *Rectifications) Update(ctx context.Context, t rectification.Ticket) (re
 
 // ByUnit lists a unit's tickets, newest first, one page at a time.
 func (s *Rectifications) ByUnit(ctx context.Context, unit, cursor string, limit int) ([]rectification.Ticket, string, error) {
-	items, next, err := gsi1Page(ctx, s.DB, s.Table, "RECTUNIT#"+unit, cursor, limit, true, "rectifications")
-	if err != nil {
-		return nil, "", err
-	}
-	list := make([]rectification.Ticket, 0, len(items))
-	for _, item := range items {
-		var it rectItem
-		if err := unmarshal(item, &it); err != nil {
-			return nil, "", err
-		}
-		list = append(list, it.Ticket)
-	}
-	return list, next, nil
+	return gsi1List(ctx, s.DB, s.Table, "RECTUNIT#"+unit, cursor, limit, true, "rectifications",
+		func(it rectItem) rectification.Ticket { return it.Ticket })
 }

@@ -84,15 +84,7 @@ func TestRetriesRedeliveriesAndCrashesCountOnce(t *testing.T) {
 	// everything not reported as a failure.
 	var poisonFailures int
 	testenv.Eventually(t, 30*time.Second, func() error {
-		out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
-		if err != nil {
-			return err
-		}
-		resp, err := h.Handle(ctx, testenv.SQSEvent(out.Messages))
-		if err != nil {
-			return err
-		}
-		reported, err := testenv.Acknowledge(ctx, q, url, out.Messages, resp)
+		reported, err := testenv.Deliver(ctx, q, url, h.Handle)
 		if err != nil {
 			return err
 		}

@@ -129,15 +129,7 @@ func TestDeliversEveryTypeRetriesFailedSendsAndDeadLettersPoison(t *testing.T) {
 
 	reported := map[string]int{} // bodies reported as failures
 	testenv.Eventually(t, 60*time.Second, func() error {
-		out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: &url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
-		if err != nil {
-			return err
-		}
-		resp, err := h.Handle(ctx, testenv.SQSEvent(out.Messages))
-		if err != nil {
-			return err
-		}
-		failed, err := testenv.Acknowledge(ctx, q, url, out.Messages, resp)
+		failed, err := testenv.Deliver(ctx, q, url, h.Handle)
 		if err != nil {
 			return err
 		}
