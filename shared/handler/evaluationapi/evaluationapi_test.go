@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -37,6 +38,7 @@ type fixture struct {
 	router  *httpapi.Router
 	handler *evaluationapi.Handler
 	kiosk   kiosk.Kiosk
+	other   kiosk.Kiosk // a second kiosk, at another window
 	sqs     *sqs.Client
 	queue   string
 	now     time.Time
@@ -54,8 +56,14 @@ func setup(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := (&dynamo.Kiosks{DB: db, Table: env.Table(t, "KiosksTable")}).Put(ctx, k); err != nil {
+	other, err := kiosk.New("kiosk-zb-b01", directory.Window{ID: "zb-b01", HallID: "zb-center", UnitID: "zb-rsj"}.Scope(), now)
+	if err != nil {
 		t.Fatal(err)
+	}
+	for _, kk := range []kiosk.Kiosk{k, other} {
+		if err := (&dynamo.Kiosks{DB: db, Table: env.Table(t, "KiosksTable")}).Put(ctx, kk); err != nil {
+			t.Fatal(err)
+		}
 	}
 	dir, err := demo.ReadDirectory(testenv.RepoRoot(t))
 	if err != nil {
@@ -80,7 +88,7 @@ func setup(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{router: h.Routes(slog.New(slog.NewJSONHandler(io.Discard, nil))), handler: h, kiosk: k, sqs: q,
+	return &fixture{router: h.Routes(slog.New(slog.NewJSONHandler(io.Discard, nil))), handler: h, kiosk: k, other: other, sqs: q,
 		queue: cfg.RatingsQueueURL, now: now, clock: &clock, cfg: cfg, db: db}
 }
 
@@ -213,6 +221,19 @@ func TestBadRequestsAreRefusedAndNothingIsQueued(t *testing.T) {
 			delete(r.Headers, "x-kiosk-signature")
 			return r
 		}, 401, "missing_signature", ""},
+		{"a city administrator's token instead of a signature", func() httpapi.Request {
+			r := f.request(good)
+			delete(r.Headers, "x-kiosk-signature")
+			r.Headers["authorization"] = "Bearer staff-token"
+			r.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+				JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"sub": "c1", "role": "city_admin"}}}
+			return r
+		}, 401, "missing_signature", ""},
+		{"another kiosk's id under this kiosk's signature", func() httpapi.Request {
+			r := f.request(good)
+			r.Headers["x-kiosk-id"] = f.other.ID
+			return r
+		}, 401, "bad_signature", ""},
 		{"identity field injected", func() httpapi.Request {
 			return f.request(strings.Replace(good, `{`, `{"idNumber":"370302199001011234",`, 1))
 		}, 400, "invalid_field", "idNumber"},
