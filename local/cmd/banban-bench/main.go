@@ -9,6 +9,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -37,6 +38,7 @@ type options struct {
 	// The monthly assessment: the city's windows and the ratings of the larger month.
 	scoringWindows, scoringRatings int
 	steps                          string // only these steps, comma-separated ("" all); the report keeps the others' sections
+	functionLogs                   io.Writer
 }
 
 func main() {
@@ -55,7 +57,18 @@ func main() {
 	flag.StringVar(&o.steps, "steps", "", "run only these steps, comma-separated (e.g. \"monthly scoring\"); sections of the others stay as they are in the report")
 	flag.IntVar(&o.scoringWindows, "scoring-windows", 2000, "windows of the city scored by the monthly assessment")
 	flag.IntVar(&o.scoringRatings, "scoring-ratings", 200000, "ratings of the larger scored month (the smaller has a tenth)")
+	logs := flag.String("function-logs", "", "write the functions' output to this file (default: discarded)")
 	flag.Parse()
+	o.functionLogs = io.Discard
+	if *logs != "" {
+		f, err := os.Create(*logs)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "banban-bench:", err)
+			os.Exit(1)
+		}
+		defer f.Close() //nolint:errcheck // a log file
+		o.functionLogs = f
+	}
 	if o.concurrency <= 0 {
 		o.concurrency = o.clients
 	}

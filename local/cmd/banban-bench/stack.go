@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -86,7 +85,7 @@ func (s *system) start(ctx context.Context, params map[string]string, addr strin
 		RIE:         filepath.Join(s.o.root, ".local", "bin", "aws-lambda-rie"),
 		BuildDir:    filepath.Join(s.o.root, ".local", "build"),
 		FunctionEnv: stack.LocalFunctionEnv(s.proxy.URL(), s.o.sqs, localaws.Region),
-		Concurrency: s.o.concurrency, Authority: auth, NoPollers: true, Output: io.Discard,
+		Concurrency: s.o.concurrency, Authority: auth, NoPollers: true, Output: s.o.functionLogs,
 	})
 	if err != nil {
 		return fmt.Errorf("start stack: %w", err)
