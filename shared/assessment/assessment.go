@@ -39,8 +39,7 @@ type Helpers interface {
 
 // Reports keeps the report revisions.
 type Reports interface {
-	Save(ctx context.Context, rep scoring.Report) (int, bool, error)
-	Noticed(ctx context.Context, m calendar.Month) (int, error)
+	Save(ctx context.Context, rep scoring.Report) (dynamo.Saved, error)
 	MarkNoticed(ctx context.Context, m calendar.Month, rev int) error
 }
 
@@ -83,16 +82,13 @@ func (a *Assessor) Run(ctx context.Context, m calendar.Month) (Outcome, error) {
 		return Outcome{}, err
 	}
 	rep.GeneratedAt = a.Now().UTC()
-	rev, created, err := a.Reports.Save(ctx, rep)
+	saved, err := a.Reports.Save(ctx, rep)
 	if err != nil {
 		return Outcome{}, err
 	}
+	rev, created := saved.Revision, saved.Created
 	out := Outcome{Month: m.String(), Revision: rev, Created: created, Hash: rep.Hash}
-	noticed, err := a.Reports.Noticed(ctx, m)
-	if err != nil {
-		return out, err
-	}
-	if noticed < rev {
+	if saved.Noticed < rev {
 		rep.Revision = rev
 		for _, n := range Notices(rep) {
 			if err := a.Notices.Send(ctx, n); err != nil {

@@ -148,11 +148,18 @@ func (s *Ratings) Record(ctx context.Context, rs []rating.Rating) (RecordResult,
 	}
 	// attempt counts the tries after throttling, contention the re-reads after other writers'
 	// changes; dropping duplicates always shrinks the batch, so every round makes progress.
+	// The sources' history is read once, and again only after another writer changed it: a batch
+	// that lost its duplicates still has its history covered.
 	attempt, contention := 1, 0
+	var history sourceHistory
+	stale := true
 	for len(pending) > 0 {
-		history, err := s.history(ctx, pending)
-		if err != nil {
-			return RecordResult{}, err
+		if stale {
+			var err error
+			if history, err = s.history(ctx, pending); err != nil {
+				return RecordResult{}, err
+			}
+			stale = false
 		}
 		judged, marks := s.Watch.Judge(history.marks, pending, s.Now())
 		in, owners, err := s.transaction(ctx, judged, marks, history.versions)
@@ -190,6 +197,7 @@ func (s *Ratings) Record(ctx context.Context, rs []rating.Rating) (RecordResult,
 			// Another writer changed a counter or a source's history meanwhile: it made progress,
 			// so read again after a short random pause that keeps writers from meeting again.
 			contention++
+			stale = true
 			wait = time.Duration(rand.Int64N(int64(contentionPause)))
 		case why == throttled && attempt < attempts:
 			attempt++

@@ -57,20 +57,27 @@ func revPrefix(rev int) string { return fmt.Sprintf("REV#%04d#", rev) }
 // noUnit names the part of people without a unit (only the city reads it).
 const noUnit = "-"
 
+// Saved is what Save did: the month's latest revision, whether Save created it, and the latest
+// revision whose notices were all sent.
+type Saved struct {
+	Revision int
+	Created  bool
+	Noticed  int
+}
+
 // Save stores rep as the month's next revision unless the latest has the same content (hash):
-// then it stores nothing and returns the latest revision's number, with created false.
-func (s *Reports) Save(ctx context.Context, rep scoring.Report) (int, bool, error) {
+// then it stores nothing and answers with the latest revision.
+func (s *Reports) Save(ctx context.Context, rep scoring.Report) (Saved, error) {
 	m, err := calendar.ParseMonth(rep.Month)
 	if err != nil {
-		return 0, false, fmt.Errorf("save report: %w", err)
+		return Saved{}, fmt.Errorf("save report: %w", err)
 	}
-	var latest latestItem
-	err = getItem(ctx, s.DB, s.Table, key(reportPK(m), "LATEST"), "report", &latest)
-	if err != nil && !errNotFound(err) {
-		return 0, false, err
+	latest, err := s.latest(ctx, m)
+	if err != nil {
+		return Saved{}, err
 	}
 	if latest.Hash == rep.Hash {
-		return latest.Revision, false, nil
+		return Saved{Revision: latest.Revision, Noticed: latest.Noticed}, nil
 	}
 	rep.Revision = latest.Revision + 1
 	prefix := revPrefix(rep.Revision)
@@ -106,23 +113,23 @@ func (s *Reports) Save(ctx context.Context, rep scoring.Report) (int, bool, erro
 	for _, p := range parts {
 		item, err := marshal(p)
 		if err != nil {
-			return 0, false, err
+			return Saved{}, err
 		}
 		items = append(items, item)
 	}
 	item, err := marshal(headItem{PK: reportPK(m), SK: prefix + "HEAD", Report: head})
 	if err != nil {
-		return 0, false, err
+		return Saved{}, err
 	}
 	items = append(items, item)
 	if err := batchPut(ctx, s.DB, s.Table, items); err != nil {
-		return 0, false, err
+		return Saved{}, err
 	}
 	// The revision becomes the latest only now, and only over the one it was computed after: a
 	// run that raced this one fails here instead of hiding a revision.
 	next, err := marshal(latestItem{PK: reportPK(m), SK: "LATEST", Revision: rep.Revision, Hash: rep.Hash})
 	if err != nil {
-		return 0, false, err
+		return Saved{}, err
 	}
 	put := &dynamodb.PutItemInput{TableName: &s.Table, Item: next, ConditionExpression: aws.String("attribute_not_exists(pk)")}
 	if latest.Revision > 0 {
@@ -134,22 +141,12 @@ func (s *Reports) Save(ctx context.Context, rep scoring.Report) (int, bool, erro
 	_, err = s.DB.PutItem(cctx, put)
 	var failed *types.ConditionalCheckFailedException
 	if errors.As(err, &failed) {
-		return 0, false, apperr.New(apperr.Conflict, "scoring_in_progress", "the month was scored by another run meanwhile; read the report again")
+		return Saved{}, apperr.New(apperr.Conflict, "scoring_in_progress", "the month was scored by another run meanwhile; read the report again")
 	}
 	if err != nil {
-		return 0, false, unavailable(err, "save report")
+		return Saved{}, unavailable(err, "save report")
 	}
-	return rep.Revision, true, nil
-}
-
-// Noticed returns the latest revision of the month whose notices were all sent (0: none).
-func (s *Reports) Noticed(ctx context.Context, m calendar.Month) (int, error) {
-	var latest latestItem
-	err := getItem(ctx, s.DB, s.Table, key(reportPK(m), "LATEST"), "report", &latest)
-	if errNotFound(err) {
-		return 0, nil
-	}
-	return latest.Noticed, err
+	return Saved{Revision: rep.Revision, Created: true}, nil
 }
 
 // MarkNoticed records that revision rev's notices were all sent.
@@ -170,14 +167,14 @@ func (s *Reports) MarkNoticed(ctx context.Context, m calendar.Month, rev int) er
 	return nil
 }
 
-// Latest returns the number of the month's latest revision, 0 when it was never scored.
-func (s *Reports) Latest(ctx context.Context, m calendar.Month) (int, error) {
+// latest reads the month's LATEST item; a month never scored has the zero item.
+func (s *Reports) latest(ctx context.Context, m calendar.Month) (latestItem, error) {
 	var latest latestItem
 	err := getItem(ctx, s.DB, s.Table, key(reportPK(m), "LATEST"), "report", &latest)
 	if errNotFound(err) {
-		return 0, nil
+		return latestItem{}, nil
 	}
-	return latest.Revision, err
+	return latest, err
 }
 
 // Head returns the head of the month's latest revision: month, rules, the city's, halls' and
@@ -189,11 +186,11 @@ func (s *Reports) Head(ctx context.Context, m calendar.Month) (scoring.Report, e
 // head reads revision rev's head (0: the latest's), with empty lists of windows, staff, helpers.
 func (s *Reports) head(ctx context.Context, m calendar.Month, rev int) (scoring.Report, error) {
 	if rev == 0 {
-		var err error
-		if rev, err = s.Latest(ctx, m); err != nil {
+		latest, err := s.latest(ctx, m)
+		if err != nil {
 			return scoring.Report{}, err
 		}
-		if rev == 0 {
+		if rev = latest.Revision; rev == 0 {
 			return scoring.Report{}, apperr.New(apperr.NotFound, "not_found", "%s has not been scored", m)
 		}
 	}

@@ -25,6 +25,7 @@ const (
 	Helper Kind = "helper"
 	Unit   Kind = "unit"
 	Hall   Kind = "hall"
+	City   Kind = "city" // the whole city's figures
 )
 
 // HelperCases are a helper's case figures of the month (from the routing figures).
@@ -144,7 +145,7 @@ func Compute(in Input, r Rules, b rating.Buckets) (Report, error) {
 		s := r.helperScore(p, fig(rating.StaffCounter, p.ID), c, b)
 		rep.Helpers = append(rep.Helpers, s)
 	}
-	rep.City = r.score(Kind("city"), "city", "全市", city, b)
+	rep.City = r.score(City, "city", "全市", city, b)
 	for _, list := range [][]Score{rep.Windows, rep.Staff, rep.Helpers, rep.Units, rep.Halls} {
 		slices.SortFunc(list, byID)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -32,22 +33,31 @@ func runFire(ctx context.Context, e *env, args []string) error {
 		return errors.New("usage: banban-local fire FunctionLogicalId/EventName")
 	}
 	url := fmt.Sprintf("http://%s/_local/schedules/%s/%s", *addr, fn, ev)
+	return post(ctx, e, url, "", "fire "+target, http.StatusOK)
+}
+
+// post sends an empty POST to the running stack (with token, when given), prints the answer and
+// fails unless its status is one of ok.
+func post(ctx context.Context, e *env, url, token, what string, ok ...int) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
 	if err != nil {
-		return fmt.Errorf("fire: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("fire (is `banban-local up` running?): %w", err)
+		return fmt.Errorf("%s (is `banban-local up` running?): %w", what, err)
 	}
 	defer resp.Body.Close() //nolint:errcheck // read-only body; the read error below is what matters
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return fmt.Errorf("fire: read response: %w", err)
+		return fmt.Errorf("%s: read response: %w", what, err)
 	}
 	fmt.Fprintln(e.stdout, string(body))
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("fire %s: %s", target, resp.Status)
+	if !slices.Contains(ok, resp.StatusCode) {
+		return fmt.Errorf("%s: %s", what, resp.Status)
 	}
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 
@@ -37,23 +36,6 @@ func runScore(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("http://%s/v1/reports/%s/runs", sf.gateway, *month), nil)
-	if err != nil {
-		return fmt.Errorf("score: %w", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+tok)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("score (is `banban-local up` running?): %w", err)
-	}
-	defer resp.Body.Close() //nolint:errcheck // read-only body; the read error below is what matters
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return fmt.Errorf("score: read response: %w", err)
-	}
-	fmt.Fprintln(e.stdout, string(body))
-	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
-		return fmt.Errorf("score %s: %s", *month, resp.Status)
-	}
-	return nil
+	return post(ctx, e, fmt.Sprintf("http://%s/v1/reports/%s/runs", sf.gateway, *month), tok, "score "+*month,
+		http.StatusOK, http.StatusCreated)
 }

@@ -54,7 +54,7 @@ const TrendMonths = 5
 // Workbook answers GET /v1/reports/{month}/workbook: the report as an Excel workbook with
 // Chinese headers, a sheet per hall and per unit, as the caller may see it.
 func (h *Handler) Workbook(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	rep, err := h.read(ctx, req)
+	rep, _, err := h.read(ctx, req)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -70,11 +70,7 @@ func (h *Handler) Workbook(ctx context.Context, req httpapi.Request) (httpapi.Re
 // charts (grades, good-rating rate by unit, the trend of the months before), as the caller may
 // see it.
 func (h *Handler) Charts(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	rep, err := h.read(ctx, req)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	p, err := httpapi.Principal(req)
+	rep, p, err := h.read(ctx, req)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -149,30 +145,30 @@ func View(rep scoring.Report, p auth.Principal) (scoring.Report, error) {
 
 // Get answers GET /v1/reports/{month}?revision=N (the latest by default).
 func (h *Handler) Get(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	rep, err := h.read(ctx, req)
+	rep, _, err := h.read(ctx, req)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
 	return httpapi.JSON(http.StatusOK, rep), nil
 }
 
-// read is the report the request names, as its caller may see it.
-func (h *Handler) read(ctx context.Context, req httpapi.Request) (scoring.Report, error) {
+// read is the report the request names, as its caller p may see it.
+func (h *Handler) read(ctx context.Context, req httpapi.Request) (scoring.Report, auth.Principal, error) {
 	p, err := httpapi.Principal(req)
 	if err != nil {
-		return scoring.Report{}, err
+		return scoring.Report{}, p, err
 	}
 	m, err := h.month(req)
 	if err != nil {
-		return scoring.Report{}, err
+		return scoring.Report{}, p, err
 	}
 	if _, err := View(scoring.Report{}, p); err != nil {
-		return scoring.Report{}, err // refused before anything is read
+		return scoring.Report{}, p, err // refused before anything is read
 	}
 	rev := 0
 	if s, ok := req.QueryStringParameters["revision"]; ok {
 		if rev, err = strconv.Atoi(s); err != nil || rev < 1 {
-			return scoring.Report{}, apperr.InvalidField("revision", "must be a revision number from 1")
+			return scoring.Report{}, p, apperr.InvalidField("revision", "must be a revision number from 1")
 		}
 	}
 	unit := ""
@@ -181,9 +177,10 @@ func (h *Handler) read(ctx context.Context, req httpapi.Request) (scoring.Report
 	}
 	rep, err := h.Reports.Read(ctx, m, rev, unit)
 	if err != nil {
-		return scoring.Report{}, err
+		return scoring.Report{}, p, err
 	}
-	return View(rep, p)
+	rep, err = View(rep, p)
+	return rep, p, err
 }
 
 // Run answers POST /v1/reports/{month}/runs: the city scores a month again now. The answer says
