@@ -16,12 +16,12 @@ func TestMintVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := a.Mint(map[string]any{"sub": "u1", "role": "clerk"}, time.Hour)
+	tok, err := a.Mint(map[string]any{"sub": "staff:u1", "kind": "staff", "role": "clerk"}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	claims, err := a.Verify(tok)
-	if err != nil || claims["sub"] != "u1" || claims["role"] != "clerk" {
+	if err != nil || claims["sub"] != "staff:u1" || claims["role"] != "clerk" {
 		t.Fatalf("verify: %v %v", claims, err)
 	}
 

@@ -128,12 +128,12 @@ func TestCaseIntakeAndLifecycle(t *testing.T) {
 	}
 
 	// Who may read it.
-	city := with(s.token(t, map[string]any{"sub": "city-admin-lu", "role": "city_admin"}), "Content-Type", "application/json")
-	unitRS := with(s.token(t, map[string]any{"sub": "ua-rsj", "role": "unit_admin", "unit": "zc-slsq"}), "Content-Type", "application/json")
-	unitOther := s.token(t, map[string]any{"sub": "ua-scjg", "role": "unit_admin", "unit": "zb-scjg"})
-	hallZC := with(s.token(t, map[string]any{"sub": "hall-admin-zc", "role": "hall_admin", "hall": "zc-center"}), "Content-Type", "application/json")
-	helper := with(s.token(t, map[string]any{"sub": "helper-zc-01", "role": "helper", "unit": "zc-xzsp", "hall": "zc-center"}), "Content-Type", "application/json")
-	otherHelper := s.token(t, map[string]any{"sub": "helper-zc-02", "role": "helper", "unit": "zc-xzsp", "hall": "zc-center"})
+	city := with(s.token(t, map[string]any{"sub": "staff:city-admin-lu", "kind": "staff", "role": "city_admin"}), "Content-Type", "application/json")
+	unitRS := with(s.token(t, map[string]any{"sub": "staff:ua-rsj", "kind": "staff", "role": "unit_admin", "unit": "zc-slsq"}), "Content-Type", "application/json")
+	unitOther := s.token(t, map[string]any{"sub": "staff:ua-scjg", "kind": "staff", "role": "unit_admin", "unit": "zb-scjg"})
+	hallZC := with(s.token(t, map[string]any{"sub": "staff:hall-admin-zc", "kind": "staff", "role": "hall_admin", "hall": "zc-center"}), "Content-Type", "application/json")
+	helper := with(s.token(t, map[string]any{"sub": "staff:helper-zc-01", "kind": "staff", "role": "helper", "unit": "zc-xzsp", "hall": "zc-center"}), "Content-Type", "application/json")
+	otherHelper := s.token(t, map[string]any{"sub": "staff:helper-zc-02", "kind": "staff", "role": "helper", "unit": "zc-xzsp", "hall": "zc-center"})
 	path := "/v1/cases/" + c.ID
 	for who, h := range map[string]map[string]string{"another citizen": bobH, "another unit's admin": unitOther, "an unassigned helper": otherHelper, "an unassigned helper (before)": helper} {
 		if status, answer := s.do(t, "GET", path, h, ""); status != 404 {

@@ -19,7 +19,7 @@ import (
 // links are refused.
 func TestAQRCodeRatingIsCountedForItsWindow(t *testing.T) {
 	s := start(t)
-	unitAdmin := s.token(t, map[string]any{"sub": "unit-admin-scjg", "role": "unit_admin", "unit": "zb-scjg"})
+	unitAdmin := s.token(t, map[string]any{"sub": "staff:unit-admin-scjg", "kind": "staff", "role": "unit_admin", "unit": "zb-scjg"})
 	code := func(method, path string) string {
 		t.Helper()
 		status, body := s.do(t, method, path, unitAdmin, "")

@@ -93,7 +93,7 @@ func TestASignedRatingIsCountedOnce(t *testing.T) {
 	}
 	now := time.Now()
 	month := calendar.MonthOf(now).String()
-	unitAdmin := s.token(t, map[string]any{"sub": "unit-admin-scjg", "role": "unit_admin", "unit": "zb-scjg"})
+	unitAdmin := s.token(t, map[string]any{"sub": "staff:unit-admin-scjg", "kind": "staff", "role": "unit_admin", "unit": "zb-scjg"})
 
 	body := fmt.Sprintf(`{"id":%q,"level":5,"ratedAt":%q}`, uuid.NewString(), now.Format(time.RFC3339))
 	var first map[string]string
@@ -158,7 +158,7 @@ func TestASignedRatingIsCountedOnce(t *testing.T) {
 	if status, answer := s.do(t, "GET", "/v1/windows/zb-a01/stats", map[string]string{"Authorization": "Bearer " + strings.Repeat("x", 40)}, ""); status != 401 {
 		t.Errorf("forged token: %d %s", status, answer)
 	}
-	other401 := s.token(t, map[string]any{"sub": "unit-admin-rsj", "role": "unit_admin", "unit": "zb-rsj"})
+	other401 := s.token(t, map[string]any{"sub": "staff:unit-admin-rsj", "kind": "staff", "role": "unit_admin", "unit": "zb-rsj"})
 	if status, answer := s.do(t, "GET", "/v1/windows/zb-a01/stats", other401, ""); status != 403 {
 		t.Errorf("another unit's administrator: %d %s", status, answer)
 	}
@@ -191,9 +191,9 @@ func TestAPoorRatingOpensARectification(t *testing.T) {
 			t.Fatalf("rating: %d %s", status, answer)
 		}
 	}
-	unitAdmin := with(s.token(t, map[string]any{"sub": "unit-admin-scjg", "role": "unit_admin", "unit": "zb-scjg"}), "Content-Type", "application/json")
-	city := with(s.token(t, map[string]any{"sub": "city-admin-lu", "role": "city_admin"}), "Content-Type", "application/json")
-	otherUnit := s.token(t, map[string]any{"sub": "unit-admin-rsj", "role": "unit_admin", "unit": "zb-rsj"})
+	unitAdmin := with(s.token(t, map[string]any{"sub": "staff:unit-admin-scjg", "kind": "staff", "role": "unit_admin", "unit": "zb-scjg"}), "Content-Type", "application/json")
+	city := with(s.token(t, map[string]any{"sub": "staff:city-admin-lu", "kind": "staff", "role": "city_admin"}), "Content-Type", "application/json")
+	otherUnit := s.token(t, map[string]any{"sub": "staff:unit-admin-rsj", "kind": "staff", "role": "unit_admin", "unit": "zb-rsj"})
 	var page struct {
 		Tickets []struct {
 			ID, State, Comment string

@@ -15,7 +15,7 @@ import (
 // same figures stores nothing; a unit's administrator reads its own unit only.
 func TestTheCityScoresAMonthThroughTheGateway(t *testing.T) {
 	s := start(t)
-	city := s.token(t, map[string]any{"sub": "city-admin", "role": "city_admin"})
+	city := s.token(t, map[string]any{"sub": "staff:city-admin", "kind": "staff", "role": "city_admin"})
 	month := calendar.MonthOf(time.Now()).String()
 	for i, want := range []int{201, 200} {
 		status, body := s.do(t, "POST", "/v1/reports/"+month+"/runs", city, "")
@@ -29,7 +29,7 @@ func TestTheCityScoresAMonthThroughTheGateway(t *testing.T) {
 	if status != 200 || json.Unmarshal([]byte(body), &rep) != nil || len(rep.Units) < 2 || len(rep.Windows) == 0 {
 		t.Fatalf("city report: %d %.300s", status, body)
 	}
-	unit := s.token(t, map[string]any{"sub": "unit-admin-scjg", "role": "unit_admin", "unit": "zb-scjg"})
+	unit := s.token(t, map[string]any{"sub": "staff:unit-admin-scjg", "kind": "staff", "role": "unit_admin", "unit": "zb-scjg"})
 	status, body = s.do(t, "GET", "/v1/reports/"+month, unit, "")
 	var own scoring.Report
 	if status != 200 || json.Unmarshal([]byte(body), &own) != nil || len(own.Units) != 1 || own.Units[0].ID != "zb-scjg" {

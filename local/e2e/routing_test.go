@@ -26,8 +26,8 @@ func TestCasesAreRoutedToHelpers(t *testing.T) {
 	// RS-004 is a community matter: a transfer to the community team of the requester's grid.
 	profile := `{"name":"周敏","level":"community","unitId":"zc-slsq","district":"zichuan","grids":["zc-songling-7"],` +
 		`"domains":["social-security"],"capacity":2,"status":"off","onCall":true,"schedule":[` + strings.Join(always, ",") + `]}`
-	city := with(s.token(t, map[string]any{"sub": "city-admin-lu", "role": "city_admin"}), "Content-Type", "application/json")
-	otherUnit := with(s.token(t, map[string]any{"sub": "ua-scjg", "role": "unit_admin", "unit": "zb-scjg"}), "Content-Type", "application/json")
+	city := with(s.token(t, map[string]any{"sub": "staff:city-admin-lu", "kind": "staff", "role": "city_admin"}), "Content-Type", "application/json")
+	otherUnit := with(s.token(t, map[string]any{"sub": "staff:ua-scjg", "kind": "staff", "role": "unit_admin", "unit": "zb-scjg"}), "Content-Type", "application/json")
 	if status, answer := s.do(t, "PUT", "/v1/helpers/helper-grid-7", otherUnit, profile); status != 403 {
 		t.Errorf("another unit's administrator registered the helper: %d %s", status, answer)
 	}
@@ -46,8 +46,8 @@ func TestCasesAreRoutedToHelpers(t *testing.T) {
 	if status, answer := s.do(t, "PUT", "/v1/teams/community/zichuan/rule", city, `{"rule":"random"}`); status != 400 || !strings.Contains(answer, `"field":"rule"`) {
 		t.Errorf("unknown rule: %d %s", status, answer)
 	}
-	helperH := with(s.token(t, map[string]any{"sub": "helper-grid-7", "role": "helper", "unit": "zc-slsq"}), "Content-Type", "application/json")
-	colleague := with(s.token(t, map[string]any{"sub": "helper-grid-8", "role": "helper", "unit": "zc-slsq"}), "Content-Type", "application/json")
+	helperH := with(s.token(t, map[string]any{"sub": "staff:helper-grid-7", "kind": "staff", "role": "helper", "unit": "zc-slsq"}), "Content-Type", "application/json")
+	colleague := with(s.token(t, map[string]any{"sub": "staff:helper-grid-8", "kind": "staff", "role": "helper", "unit": "zc-slsq"}), "Content-Type", "application/json")
 	if status, _ := s.do(t, "PUT", "/v1/helpers/helper-grid-7/status", colleague, `{"status":"on_duty"}`); status != 404 {
 		t.Errorf("a colleague set the helper's status: %d", status)
 	}
@@ -106,7 +106,7 @@ func TestCasesAreRoutedToHelpers(t *testing.T) {
 // have (certificates issued together).
 func TestJointCaseWithParallelUnits(t *testing.T) {
 	s := start(t)
-	city := with(s.token(t, map[string]any{"sub": "city-admin-lu", "role": "city_admin"}), "Content-Type", "application/json")
+	city := with(s.token(t, map[string]any{"sub": "staff:city-admin-lu", "kind": "staff", "role": "city_admin"}), "Content-Type", "application/json")
 	var always []string
 	for d := 0; d <= 6; d++ {
 		always = append(always, fmt.Sprintf(`{"weekday":%d,"from":0,"to":1440}`, d))
@@ -139,7 +139,7 @@ func TestJointCaseWithParallelUnits(t *testing.T) {
 		}
 		return nil
 	})
-	leadH := with(s.token(t, map[string]any{"sub": "helper-zd-lead", "role": "helper", "unit": "zd-xzsp", "hall": "zd-center"}), "Content-Type", "application/json")
+	leadH := with(s.token(t, map[string]any{"sub": "staff:helper-zd-lead", "kind": "staff", "role": "helper", "unit": "zd-xzsp", "hall": "zd-center"}), "Content-Type", "application/json")
 	for i, to := range []string{"accepted", "in_progress"} {
 		if status, answer := s.do(t, "POST", path+"/transitions", leadH, fmt.Sprintf(`{"to":%q,"version":%d}`, to, v.Version+i)); status != 200 {
 			t.Fatalf("%s: %d %s", to, status, answer)
@@ -150,7 +150,7 @@ func TestJointCaseWithParallelUnits(t *testing.T) {
 		t.Fatalf("completed before the parts: %d %s", status, answer)
 	}
 	for _, unit := range []string{"zd-xzsp", "zd-zjj", "zb-scjg"} {
-		admin := with(s.token(t, map[string]any{"sub": "ua-" + unit, "role": "unit_admin", "unit": unit}), "Content-Type", "application/json")
+		admin := with(s.token(t, map[string]any{"sub": "staff:ua-" + unit, "kind": "staff", "role": "unit_admin", "unit": unit}), "Content-Type", "application/json")
 		status, answer := s.do(t, "POST", path+"/subtasks/"+unit+"/complete", admin, fmt.Sprintf(`{"note":"已办结","version":%d}`, version))
 		if status != 200 {
 			t.Fatalf("part of %s: %d %s", unit, status, answer)

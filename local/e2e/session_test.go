@@ -57,9 +57,9 @@ func TestSignInAndStaffBinding(t *testing.T) {
 		t.Errorf("jwks: %d %s", status, answer)
 	}
 
-	city := s.token(t, map[string]any{"sub": "city-admin-lu", "role": "city_admin"})
+	city := s.token(t, map[string]any{"sub": "staff:city-admin-lu", "kind": "staff", "role": "city_admin"})
 	city["Content-Type"] = "application/json"
-	hallZC := s.token(t, map[string]any{"sub": "hall-admin-zc", "role": "hall_admin", "hall": "zc-center"})
+	hallZC := s.token(t, map[string]any{"sub": "staff:hall-admin-zc", "kind": "staff", "role": "hall_admin", "hall": "zc-center"})
 	hallZC["Content-Type"] = "application/json"
 	helper := `{"name":"郑红","role":"helper","unitId":"zc-xzsp","hallId":"zc-center"}`
 	if status, answer := s.do(t, "PUT", "/v1/staff/helper-e2e", city, helper); status != 200 {

@@ -187,7 +187,7 @@ func TestGatewayJWT(t *testing.T) {
 		header string
 		want   int
 	}{
-		"valid":          {"Bearer " + mint(auth, map[string]any{"sub": "u1", "role": "clerk"}), 200},
+		"valid":          {"Bearer " + mint(auth, map[string]any{"sub": "staff:u1", "kind": "staff", "role": "clerk"}), 200},
 		"no bearer word": {mint(auth, nil), 200},
 		"missing":        {"", 401},
 		"garbage":        {"Bearer not.a.jwt", 401},
@@ -217,7 +217,7 @@ func TestGatewayJWT(t *testing.T) {
 	}
 
 	// Claims reach the function as API Gateway passes them: every value a string.
-	tok := mint(auth, map[string]any{"sub": "u1", "role": "clerk", "window": "w1", "n": 42, "groups": []string{"a", "b"},
+	tok := mint(auth, map[string]any{"sub": "staff:u1", "kind": "staff", "role": "clerk", "window": "w1", "n": 42, "groups": []string{"a", "b"},
 		"scope": "read write"})
 	req := httptest.NewRequest("GET", "/v1/files/a/b/c.txt", nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
@@ -229,7 +229,7 @@ func TestGatewayJWT(t *testing.T) {
 		t.Fatal(err)
 	}
 	jwt := ev.RequestContext.Authorizer.JWT
-	for k, want := range map[string]string{"sub": "u1", "role": "clerk", "window": "w1", "n": "42", "groups": "[a b]",
+	for k, want := range map[string]string{"sub": "staff:u1", "kind": "staff", "role": "clerk", "window": "w1", "n": "42", "groups": "[a b]",
 		"aud": "banban", "iss": devauth.DefaultIssuer} {
 		if jwt.Claims[k] != want {
 			t.Errorf("claim %s = %q, want %q", k, jwt.Claims[k], want)

@@ -138,7 +138,7 @@ func TestStackEndToEnd(t *testing.T) {
 			string(body) != `{"message":"Unauthorized"}` {
 			t.Errorf("no token: %d %s", code, body)
 		}
-		tok, err := auth.Mint(map[string]any{"sub": "u1", "role": "clerk", "window": "w9"}, time.Hour)
+		tok, err := auth.Mint(map[string]any{"sub": "staff:u1", "kind": "staff", "role": "clerk", "window": "w9"}, time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -55,12 +55,9 @@ type Appeal struct {
 // MaxReason bounds reasons and notes, in characters.
 const MaxReason = 1000
 
-// File opens an appeal of r by p: the administrator of the rating's unit, for an average or poor
-// rating.
+// File opens an appeal of r by p, for an average or poor rating (the route lets only the
+// administrator of the rating's unit appeal).
 func File(r rating.Rating, b rating.Buckets, p auth.Principal, kind Kind, reason string, now time.Time) (Appeal, error) {
-	if p.Role != auth.UnitAdmin || p.UnitID != r.UnitID {
-		return Appeal{}, apperr.New(apperr.Forbidden, "forbidden", "only the administrator of unit %s appeals its ratings", r.UnitID)
-	}
 	if r.Flag != nil && r.Flag.Review != rating.ReviewCounted {
 		return Appeal{}, apperr.New(apperr.Conflict, "not_counted", "the rating is flagged and not counted; the city's review of the flag decides it")
 	}
@@ -79,11 +76,9 @@ func File(r rating.Rating, b rating.Buckets, p auth.Principal, kind Kind, reason
 		Kind: kind, Reason: reason, FiledBy: p.Subject, FiledAt: now, State: Pending}, nil
 }
 
-// Decide upholds or rejects a pending appeal (the city administration).
+// Decide upholds or rejects a pending appeal, by p (the route lets only the city administration
+// decide).
 func (a Appeal) Decide(p auth.Principal, uphold bool, note string, now time.Time) (Appeal, error) {
-	if p.Role != auth.CityAdmin {
-		return Appeal{}, apperr.New(apperr.Forbidden, "forbidden", "only the city administration decides appeals")
-	}
 	if a.State != Pending {
 		return Appeal{}, apperr.New(apperr.Conflict, "already_decided", "the appeal was already %s", a.State)
 	}
@@ -105,7 +100,5 @@ func (a Appeal) CounterKeys() []rating.CounterKey {
 		StaffID: a.StaffID, RatedAt: a.RatedAt}.CounterKeys()
 }
 
-// CanSee reports whether p may see the appeal: the city and the unit's administrator.
-func (a Appeal) CanSee(p auth.Principal) bool {
-	return p.Role == auth.CityAdmin || (p.Role == auth.UnitAdmin && p.UnitID != "" && p.UnitID == a.UnitID)
-}
+// Target is the appeal as the target of a route: of the rating's unit.
+func (a Appeal) Target() auth.Target { return auth.Target{Units: []string{a.UnitID}} }

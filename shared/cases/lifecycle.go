@@ -126,51 +126,51 @@ func (c Case) Apply(t Transition, p auth.Principal, now time.Time) (Case, Event,
 	return c, ev, nil
 }
 
+// mayAct reports whether p is the actor a transition needs. Whether p reaches the case at all is
+// the route's policy (see Target); this is who, among those, makes which change.
 func (c Case) mayAct(a actor, t Transition, p auth.Principal) bool {
 	switch a {
 	case assignee:
-		return p.Role == auth.Helper && c.Assignee != "" && c.Assignee == p.Subject
+		return p.IsHelper(c.Assignee)
 	case requester:
-		return (c.RequesterSub != "" && c.RequesterSub == p.Subject) || (c.FiledBy != "" && c.FiledBy == p.Subject)
+		return p.Is(c.RequesterSub) || p.Is(c.FiledBy)
 	case assigner:
 		if p.Role == auth.Helper {
-			// A helper may claim a case of the helper's own hall or unit, for the helper only.
-			return t.Assignee == p.Subject && c.inScope(p)
+			// A helper assigns a case only to itself: claiming it.
+			return t.Assignee == p.ID()
 		}
-		return p.Role == auth.CityAdmin || (p.Role == auth.HallAdmin || p.Role == auth.UnitAdmin) && c.inScope(p)
+		return p.Role == auth.CityAdmin || p.Role == auth.HallAdmin || p.Role == auth.UnitAdmin
 	}
 	return false
 }
 
-// inScope reports whether the case is received by the principal's hall or concerns its unit.
-func (c Case) inScope(p auth.Principal) bool {
-	return (p.HallID != "" && p.HallID == c.HallID) || (p.UnitID != "" && slices.Contains(c.Units, p.UnitID))
-}
-
-// CanRead reports whether p may read the case.
-func (c Case) CanRead(p auth.Principal) bool {
-	switch p.Role {
-	case auth.CityAdmin:
-		return true
-	case auth.Citizen, auth.Enterprise:
-		return c.RequesterSub != "" && c.RequesterSub == p.Subject
-	case auth.Helper:
-		return (c.Assignee != "" && c.Assignee == p.Subject) || c.hasPartOf(p.UnitID)
-	case auth.HallAdmin:
-		return p.HallID != "" && p.HallID == c.HallID
-	case auth.UnitAdmin:
-		return p.UnitID != "" && slices.Contains(c.Units, p.UnitID)
-	case auth.Clerk:
-		return (c.FiledBy != "" && c.FiledBy == p.Subject && !c.State.Closed()) || c.hasPartOf(p.UnitID)
+// Target is the case as the target of the case routes: received by its hall, of its responsible
+// units, with a part for each unit of a joint case, and owned by its requester, its assigned
+// helper and — while it is open — the staff member who filed it for a visitor.
+func (c Case) Target() auth.Target {
+	t := auth.Target{Units: c.Units}
+	if c.HallID != "" {
+		t.Halls = []string{c.HallID}
 	}
-	return false
+	for _, st := range c.SubTasks {
+		t.Parts = append(t.Parts, st.UnitID)
+	}
+	if c.RequesterSub != "" {
+		t.Owners = append(t.Owners, c.RequesterSub)
+	}
+	if c.Assignee != "" {
+		t.Owners = append(t.Owners, auth.StaffSubject(c.Assignee))
+	}
+	if c.FiledBy != "" && !c.State.Closed() {
+		t.Owners = append(t.Owners, c.FiledBy)
+	}
+	return t
 }
 
 // SeesPersonalData reports whether p sees the case's personal data unmasked: only the requester
 // and the assigned helper do.
 func (c Case) SeesPersonalData(p auth.Principal) bool {
-	return (c.RequesterSub != "" && c.RequesterSub == p.Subject) ||
-		(p.Role == auth.Helper && c.Assignee != "" && c.Assignee == p.Subject)
+	return p.Is(c.RequesterSub) || p.IsHelper(c.Assignee)
 }
 
 // TimeOut takes an assigned case back from a helper who did not accept it within the team's push
@@ -249,7 +249,7 @@ func (c Case) CompleteSubTask(unit, note string, p auth.Principal, now time.Time
 		return Case{}, Event{}, apperr.InvalidField("note", "is longer than %d characters", MaxReason)
 	}
 	ofUnit := p.UnitID == unit && (p.Role == auth.Helper || p.Role == auth.Clerk || p.Role == auth.UnitAdmin)
-	lead := p.Role == auth.Helper && p.Subject == c.Assignee
+	lead := p.IsHelper(c.Assignee)
 	if !ofUnit && !lead {
 		return Case{}, Event{}, apperr.New(apperr.Forbidden, "forbidden", "only staff of unit %s or the lead helper finish its part", unit)
 	}
@@ -263,7 +263,3 @@ func (c Case) CompleteSubTask(unit, note string, p auth.Principal, now time.Time
 	return c, ev, nil
 }
 
-// hasPartOf reports whether unit has a part in this joint case.
-func (c Case) hasPartOf(unit string) bool {
-	return unit != "" && slices.ContainsFunc(c.SubTasks, func(st SubTask) bool { return st.UnitID == unit })
-}

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"banban/shared/apperr"
-	"banban/shared/auth"
 	"banban/shared/calendar"
 	"banban/shared/rating"
 )
@@ -40,13 +39,10 @@ func (r RatingRules) RateBy(c Case) time.Time {
 // dayEnd is the end of the n-th Asia/Shanghai day after t.
 func dayEnd(t time.Time, n int) time.Time { return calendar.DateOf(t).AddDays(n + 1).Start() }
 
-// MayRate checks that p may rate c at now: only the requester (anyone else is told the case
-// does not exist, so ids cannot be probed), only a completed or refused case, only within the
-// window and only once.
-func (r RatingRules) MayRate(c Case, p auth.Principal, now time.Time) error {
+// MayRate checks that c may be rated at now: only a completed or refused case, only within the
+// window and only once. (Only its requester rates it: the route's policy.)
+func (r RatingRules) MayRate(c Case, now time.Time) error {
 	switch {
-	case c.RequesterSub == "" || c.RequesterSub != p.Subject:
-		return apperr.New(apperr.NotFound, "not_found", "case not found")
 	case c.State != Completed && c.State != Unable:
 		return apperr.New(apperr.Conflict, "not_ratable", "a %s case cannot be rated; rate it once it is completed or refused", c.State)
 	case c.RatedAt != nil:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,6 +37,51 @@ func (s *Directory) Window(ctx context.Context, id string) (directory.Window, er
 	var w directory.Window
 	err := getItem(ctx, s.DB, s.Table, key("WINDOW#"+id, "WINDOW"), "window", &w)
 	return w, err
+}
+
+// Unit returns a stationed unit.
+func (s *Directory) Unit(ctx context.Context, id string) (directory.Unit, error) {
+	var u directory.Unit
+	err := getItem(ctx, s.DB, s.Table, key("UNIT#"+id, "UNIT"), "unit", &u)
+	return u, err
+}
+
+// Placement reads the directory's records of the places a staff account names (see
+// directory.Staff.Place): its unit, hall and window, and whether the unit is stationed in the hall.
+func (s *Directory) Placement(ctx context.Context, st directory.Staff) (directory.Placement, error) {
+	var pl directory.Placement
+	if st.WindowID != "" {
+		w, err := s.Window(ctx, st.WindowID)
+		if err == nil {
+			pl.Window = &w
+		} else if !errNotFound(err) {
+			return pl, err
+		}
+	}
+	if st.UnitID != "" {
+		u, err := s.Unit(ctx, st.UnitID)
+		if err == nil {
+			pl.Unit = &u
+		} else if !errNotFound(err) {
+			return pl, err
+		}
+	}
+	if st.HallID != "" {
+		h, err := s.Hall(ctx, st.HallID)
+		if err == nil {
+			pl.Hall = &h
+		} else if !errNotFound(err) {
+			return pl, err
+		}
+	}
+	if pl.Unit != nil && pl.Hall != nil {
+		windows, err := s.WindowsOfUnit(ctx, st.UnitID)
+		if err != nil {
+			return pl, err
+		}
+		pl.UnitInHall = slices.ContainsFunc(windows, func(w directory.Window) bool { return w.HallID == st.HallID })
+	}
+	return pl, nil
 }
 
 // Hall returns a service hall.

@@ -37,19 +37,35 @@ type (
 // Func handles one route. A returned error is mapped to its status and JSON body by the Router.
 type Func func(ctx context.Context, req Request) (Response, error)
 
-// Router dispatches on the route key API Gateway puts in every request ("GET /v1/x/{id}").
+// Router dispatches on the route key API Gateway puts in every request ("GET /v1/x/{id}"). Every
+// route declares its authorization policy; the router establishes the caller of a token route and
+// refuses a role the policy does not list before the handler runs, and the handler checks the
+// target it loads with Authorize. This is the one place access is enforced.
 type Router struct {
-	routes map[string]Func
+	routes map[string]route
 	log    *slog.Logger
+	// invalid collects routes registered with a policy that cannot be enforced; Invalid reports them
+	// (a test fails on any), and such a route answers 500 rather than run unguarded.
+	invalid []string
+}
+
+type route struct {
+	policy auth.Policy
+	f      Func
 }
 
 // NewRouter returns an empty router that logs through log.
 func NewRouter(log *slog.Logger) *Router {
-	return &Router{routes: map[string]Func{}, log: log}
+	return &Router{routes: map[string]route{}, log: log}
 }
 
-// Handle registers f for routeKey, e.g. "POST /v1/evaluations".
-func (r *Router) Handle(routeKey string, f Func) { r.routes[routeKey] = f }
+// Handle registers f for routeKey, e.g. "POST /v1/evaluations", under the route's policy.
+func (r *Router) Handle(routeKey string, pol auth.Policy, f Func) {
+	if err := pol.Validate(); err != nil {
+		r.invalid = append(r.invalid, routeKey+": "+err.Error())
+	}
+	r.routes[routeKey] = route{policy: pol, f: f}
+}
 
 // RouteKeys lists the registered routes (for the test that compares them with template.yaml).
 func (r *Router) RouteKeys() []string {
@@ -59,6 +75,19 @@ func (r *Router) RouteKeys() []string {
 	}
 	return keys
 }
+
+// Policies returns the declared policy of every route (for the test that compares them with the
+// contract).
+func (r *Router) Policies() map[string]auth.Policy {
+	out := make(map[string]auth.Policy, len(r.routes))
+	for k, rt := range r.routes {
+		out[k] = rt.policy
+	}
+	return out
+}
+
+// Invalid lists the routes whose policy cannot be enforced.
+func (r *Router) Invalid() []string { return r.invalid }
 
 // Invoke is the Lambda handler. It never returns a Go error: every failure is an HTTP response,
 // so API Gateway never answers with its own opaque 500.
@@ -70,11 +99,11 @@ func (r *Router) Invoke(ctx context.Context, req Request) (resp Response, err er
 			resp, err = errorResponse(apperr.New(apperr.Internal, "internal", "internal error")), nil
 		}
 	}()
-	f, ok := r.routes[req.RouteKey]
+	rt, ok := r.routes[req.RouteKey]
 	if !ok {
 		return errorResponse(apperr.New(apperr.NotFound, "route_not_found", "no route %s", req.RouteKey)), nil
 	}
-	resp, herr := f(ctx, req)
+	resp, herr := r.serve(ctx, rt, req)
 	if herr != nil {
 		resp = errorResponse(herr)
 		level := slog.LevelInfo
@@ -86,6 +115,69 @@ func (r *Router) Invoke(ctx context.Context, req Request) (resp Response, err er
 	}
 	log.Debug("request served", "status", resp.StatusCode)
 	return resp, nil
+}
+
+// serve establishes the caller as the route's policy says and runs the handler.
+func (r *Router) serve(ctx context.Context, rt route, req Request) (Response, error) {
+	if err := rt.policy.Validate(); err != nil {
+		return Response{}, fmt.Errorf("route %s has no enforceable policy: %w", req.RouteKey, err)
+	}
+	c := caller{policy: rt.policy}
+	if rt.policy.Access == auth.Token {
+		p, err := principalOf(req)
+		if err != nil {
+			return Response{}, err
+		}
+		if err := rt.policy.Admit(p); err != nil {
+			return Response{}, err
+		}
+		c.principal = p
+	}
+	return rt.f(context.WithValue(ctx, callerKey{}, c), req)
+}
+
+type callerKey struct{}
+
+// caller is the established caller of a request and the policy of its route.
+type caller struct {
+	principal auth.Principal
+	policy    auth.Policy
+}
+
+// Caller returns the principal of a token route, established by the router before the handler
+// runs (the zero Principal on public and kiosk routes).
+func Caller(ctx context.Context) auth.Principal {
+	c, _ := ctx.Value(callerKey{}).(caller)
+	return c.principal
+}
+
+// Authorize checks that the caller reaches the target under the route's policy: a target out of
+// reach answers 404 "<what> not found", as one that does not exist.
+func Authorize(ctx context.Context, t auth.Target, what string) error {
+	c, ok := ctx.Value(callerKey{}).(caller)
+	if !ok || c.policy.Access != auth.Token {
+		return apperr.New(apperr.Internal, "internal", "no authorized caller for %s", what)
+	}
+	return c.policy.Check(c.principal, t, what)
+}
+
+// AuthorizeLoaded is Authorize for a target just read from a store with error loadErr: a target
+// that does not exist and one out of reach answer the same 404 "<what> not found", word for word.
+func AuthorizeLoaded(ctx context.Context, loadErr error, t auth.Target, what string) error {
+	switch {
+	case apperr.KindOf(loadErr) == apperr.NotFound:
+		return auth.NotFound(what)
+	case loadErr != nil:
+		return loadErr
+	}
+	return Authorize(ctx, t, what)
+}
+
+// Reaches reports whether the caller reaches the target (for listings that leave out what the
+// caller may not see).
+func Reaches(ctx context.Context, t auth.Target) bool {
+	c, ok := ctx.Value(callerKey{}).(caller)
+	return ok && c.policy.Access == auth.Token && c.policy.Reaches(c.principal, t)
 }
 
 // ErrorBody is the one error shape of the API: {"error":{"code","message","field"}}.
@@ -291,8 +383,9 @@ func Header(req Request, name string) string {
 	return ""
 }
 
-// Principal returns the caller established by the HTTP API's JWT authorizer.
-func Principal(req Request) (auth.Principal, error) {
+// principalOf returns the caller established by the HTTP API's JWT authorizer. Only the router
+// calls it: handlers read the caller with Caller.
+func principalOf(req Request) (auth.Principal, error) {
 	if req.RequestContext.Authorizer == nil || req.RequestContext.Authorizer.JWT == nil {
 		return auth.Principal{}, apperr.New(apperr.Unauthenticated, "unauthenticated", "a bearer token is required")
 	}

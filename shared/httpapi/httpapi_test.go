@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"banban/shared/apperr"
+	"banban/shared/auth"
 )
 
 type sample struct {
@@ -103,11 +104,11 @@ func TestStatusMapping(t *testing.T) {
 func TestRouterMapsErrorsAndRecoversPanics(t *testing.T) {
 	var logs bytes.Buffer
 	r := NewRouter(slog.New(slog.NewJSONHandler(&logs, nil)))
-	r.Handle("GET /bad", func(context.Context, Request) (Response, error) {
+	r.Handle("GET /bad", auth.PublicPolicy(), func(context.Context, Request) (Response, error) {
 		return Response{}, apperr.InvalidField("month", "must be YYYY-MM")
 	})
-	r.Handle("GET /boom", func(context.Context, Request) (Response, error) { panic("secret detail") })
-	r.Handle("GET /fail", func(context.Context, Request) (Response, error) {
+	r.Handle("GET /boom", auth.PublicPolicy(), func(context.Context, Request) (Response, error) { panic("secret detail") })
+	r.Handle("GET /fail", auth.PublicPolicy(), func(context.Context, Request) (Response, error) {
 		return Response{}, errors.New("dynamodb exploded at table x")
 	})
 
@@ -137,29 +138,92 @@ func TestRouterMapsErrorsAndRecoversPanics(t *testing.T) {
 	}
 }
 
-func TestPrincipalNeedsVerifiedClaims(t *testing.T) {
-	if _, err := Principal(Request{}); Status(err) != 401 {
-		t.Errorf("no authorizer: %v", err)
-	}
-	req := Request{RequestContext: events.APIGatewayV2HTTPRequestContext{
+// withClaims is a request as API Gateway passes it after its JWT authorizer verified the token.
+func withClaims(route string, claims map[string]string) Request {
+	return Request{RouteKey: route, RequestContext: events.APIGatewayV2HTTPRequestContext{
 		Authorizer: &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{
-				Claims: map[string]string{"sub": "s1", "role": "unit_admin", "unit": "u1"},
-			},
+			JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims},
 		},
 	}}
-	p, err := Principal(req)
-	if err != nil || p.UnitID != "u1" || p.Role != "unit_admin" {
+}
+
+func TestPrincipalNeedsVerifiedClaims(t *testing.T) {
+	if _, err := principalOf(Request{}); Status(err) != 401 {
+		t.Errorf("no authorizer: %v", err)
+	}
+	want := auth.NewStaff("s1", auth.UnitAdmin, "u1", "", "")
+	p, err := principalOf(withClaims("GET /x", want.Claims()))
+	if err != nil || p != want {
 		t.Fatalf("got %+v, %v", p, err)
+	}
+}
+
+// TestRouterEnforcesEachRoutesPolicy: the router establishes the caller of a token route and
+// refuses a role the policy does not name before the handler runs; the handler's Authorize
+// answers a target out of reach as not found; public routes need no token; a route registered
+// with a policy that cannot be enforced is reported and never runs.
+func TestRouterEnforcesEachRoutesPolicy(t *testing.T) {
+	r := NewRouter(slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	ran := 0
+	window := auth.Target{Halls: []string{"h1"}, Units: []string{"u1"}, Windows: []string{"w1"}}
+	r.Handle("GET /window", auth.Allow(map[auth.Role][]auth.Reach{auth.CityAdmin: {auth.All}, auth.HallAdmin: {auth.Hall}}),
+		func(ctx context.Context, _ Request) (Response, error) {
+			ran++
+			if err := Authorize(ctx, window, "window"); err != nil {
+				return Response{}, err
+			}
+			return JSON(200, Caller(ctx).Subject), nil
+		})
+	r.Handle("GET /public", auth.PublicPolicy(), func(ctx context.Context, _ Request) (Response, error) {
+		if Authorize(ctx, window, "window") == nil {
+			t.Error("a public route authorized a target")
+		}
+		return JSON(200, "ok"), nil
+	})
+	r.Handle("GET /unguarded", auth.Policy{}, func(context.Context, Request) (Response, error) {
+		t.Error("a route without a policy ran")
+		return JSON(200, "ok"), nil
+	})
+	status := func(req Request) int {
+		t.Helper()
+		resp, err := r.Invoke(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode
+	}
+	cases := []struct {
+		name string
+		req  Request
+		want int
+	}{
+		{"no token", Request{RouteKey: "GET /window"}, 401},
+		{"a role not named", withClaims("GET /window", auth.NewStaff("u", auth.UnitAdmin, "u1", "", "").Claims()), 403},
+		{"out of reach", withClaims("GET /window", auth.NewStaff("h", auth.HallAdmin, "", "h2", "").Claims()), 404},
+		{"in reach", withClaims("GET /window", auth.NewStaff("h", auth.HallAdmin, "", "h1", "").Claims()), 200},
+		{"the city", withClaims("GET /window", auth.NewStaff("c", auth.CityAdmin, "", "", "").Claims()), 200},
+		{"public", Request{RouteKey: "GET /public"}, 200},
+		{"unguarded", Request{RouteKey: "GET /unguarded"}, 500},
+	}
+	for _, c := range cases {
+		if got := status(c.req); got != c.want {
+			t.Errorf("%s: %d, want %d", c.name, got, c.want)
+		}
+	}
+	if ran != 3 {
+		t.Errorf("the handler ran %d times; only the three admitted callers should reach it", ran)
+	}
+	if len(r.Invalid()) != 1 || !strings.HasPrefix(r.Invalid()[0], "GET /unguarded") {
+		t.Errorf("invalid routes %v", r.Invalid())
 	}
 }
 
 func TestRateLimitedAnswersRetryAfterInWholeSeconds(t *testing.T) {
 	r := NewRouter(slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	r.Handle("POST /limited", func(context.Context, Request) (Response, error) {
+	r.Handle("POST /limited", auth.PublicPolicy(), func(context.Context, Request) (Response, error) {
 		return Response{}, apperr.RateLimited("rate_limited", 90*time.Second+time.Millisecond, "too many")
 	})
-	r.Handle("POST /busy", func(context.Context, Request) (Response, error) {
+	r.Handle("POST /busy", auth.PublicPolicy(), func(context.Context, Request) (Response, error) {
 		return Response{}, apperr.New(apperr.Unavailable, "throttled", "busy")
 	})
 	resp, err := r.Invoke(context.Background(), Request{RouteKey: "POST /limited"})

@@ -184,11 +184,8 @@ const MaxNote = 1000
 
 // ReviewFlag records the city's review of a flagged rating: counted (genuine, it counts in its
 // level from now on) or excluded (kept, never counted), with a note that excluding requires.
-// Only the city administration reviews, and a flag is reviewed once.
+// A flag is reviewed once (the route lets only the city administration review).
 func (r Rating) ReviewFlag(p auth.Principal, count bool, note string, now time.Time) (Rating, error) {
-	if p.Role != auth.CityAdmin {
-		return Rating{}, apperr.New(apperr.Forbidden, "forbidden", "only the city administration reviews flagged ratings")
-	}
 	if r.Flag == nil {
 		return Rating{}, apperr.New(apperr.Conflict, "not_flagged", "the rating is not flagged")
 	}

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"banban/shared/apperr"
+	"banban/shared/auth"
 	"banban/shared/calendar"
 )
 
@@ -196,4 +197,17 @@ func (p Policy) Accept(s Submission, now time.Time) (Level, time.Time, error) {
 		return 0, time.Time{}, apperr.InvalidField("ratedAt", "is older than the rating window of %s", p.Window)
 	}
 	return lv, at, nil
+}
+
+// Target is the rating as the target of a route: of its unit, its hall and its window. Nothing in
+// it names the rater.
+func (r Rating) Target() auth.Target {
+	t := auth.Target{Units: []string{r.UnitID}}
+	if r.HallID != "" {
+		t.Halls = []string{r.HallID}
+	}
+	if r.WindowID != "" {
+		t.Windows = []string{r.WindowID}
+	}
+	return t
 }

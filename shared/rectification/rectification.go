@@ -234,24 +234,14 @@ func text(field, s string, required bool) (string, error) {
 	return s, nil
 }
 
-// CanSee reports whether p may see the ticket: the city, the unit's administrator, the hall's.
-func (t Ticket) CanSee(p auth.Principal) bool {
-	switch p.Role {
-	case auth.CityAdmin:
-		return true
-	case auth.UnitAdmin:
-		return p.UnitID != "" && p.UnitID == t.UnitID
-	case auth.HallAdmin:
-		return p.HallID != "" && p.HallID == t.HallID
-	}
-	return false
+// Target is the ticket as the target of a route: of its unit, its hall and its window.
+func (t Ticket) Target() auth.Target {
+	return auth.Target{Units: []string{t.UnitID}, Halls: []string{t.HallID}, Windows: []string{t.WindowID}}
 }
 
-// Respond records the unit's findings and measures.
+// Respond records the unit's findings and measures, answered by p (the route lets only the
+// unit's administrator answer).
 func (t Ticket) Respond(p auth.Principal, findings, measures string, now time.Time) (Ticket, error) {
-	if p.Role != auth.UnitAdmin || p.UnitID != t.UnitID {
-		return Ticket{}, apperr.New(apperr.Forbidden, "forbidden", "only the administrator of unit %s answers this ticket", t.UnitID)
-	}
 	if t.State != Open && t.State != SentBack {
 		return Ticket{}, apperr.New(apperr.Conflict, "invalid_transition", "a %s ticket cannot be answered", t.State)
 	}
@@ -267,11 +257,9 @@ func (t Ticket) Respond(p auth.Principal, findings, measures string, now time.Ti
 	return t, nil
 }
 
-// Review verifies the measures or sends them back with a note (the city administration).
+// Review verifies the measures or sends them back with a note, by p (the route lets only the city
+// administration review).
 func (t Ticket) Review(p auth.Principal, verified bool, note string, now time.Time) (Ticket, error) {
-	if p.Role != auth.CityAdmin {
-		return Ticket{}, apperr.New(apperr.Forbidden, "forbidden", "only the city administration reviews rectifications")
-	}
 	if t.State != Responded {
 		return Ticket{}, apperr.New(apperr.Conflict, "invalid_transition", "a %s ticket cannot be reviewed", t.State)
 	}

@@ -6,12 +6,16 @@
 package routing
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"time"
 
 	"banban/shared/apperr"
+	"banban/shared/auth"
 	"banban/shared/calendar"
+	"banban/shared/cases"
+	"banban/shared/catalog"
 	"banban/shared/directory"
 )
 
@@ -225,6 +229,50 @@ func (h Helper) Check() error {
 		if s.Weekday < time.Sunday || s.Weekday > time.Saturday || s.From < 0 || s.To > 24*60 || s.From >= s.To {
 			return apperr.InvalidField("schedule", "each shift has a weekday 0–6 and 0 ≤ from < to ≤ 1440 minutes")
 		}
+	}
+	return nil
+}
+
+// Target is the helper as the target of a route: of its hall and unit, owned by its staff account.
+func (h Helper) Target() auth.Target {
+	t := auth.Target{Units: []string{h.UnitID}, Owners: []string{auth.StaffSubject(h.ID)}}
+	if h.HallID != "" {
+		t.Halls = []string{h.HallID}
+	}
+	return t
+}
+
+// NeedOf is what case c asks of a helper, given the catalogue's records of its matters: immediate
+// and joint cases are handled at the receiving hall's level; a transfer goes to the level of the
+// responsible unit's matter (转办).
+func NeedOf(c cases.Case, matters []catalog.Matter) Need {
+	n := Need{Level: directory.Level(c.ReceivingLvl), District: c.District, Grid: c.Grid}
+	for _, m := range matters {
+		n.Matters = append(n.Matters, Matter{Code: m.Code, Domain: m.Domain})
+		if c.Mode == cases.Transfer {
+			n.Level = m.Level
+		}
+	}
+	return n
+}
+
+// MayTake says why helper h may not take a case of need n (nil when it may), whoever assigns it:
+// a joint case (联合代办) needs a lead helper; the helper's team must be on the case's ladder — at
+// its level or one it overflows to — and serve its place; the helper's skills must cover every
+// matter. Capacity and duty hours are routing's choice, not eligibility: an administrator may
+// assign a case to a helper who is busy or off.
+func (h Helper) MayTake(n Need, joint bool) error {
+	at := n
+	at.Level = h.Level
+	switch {
+	case joint && !h.Lead:
+		return fmt.Errorf("helper %s does not lead joint cases", h.ID)
+	case slices.Index(Ladder, h.Level) < slices.Index(Ladder, n.Level):
+		return fmt.Errorf("helper %s works at the %s level, below the case's %s level", h.ID, h.Level, n.Level)
+	case !h.Serves(at):
+		return fmt.Errorf("helper %s's team does not serve the case's district or grid", h.ID)
+	case !h.Covers(n.Matters):
+		return fmt.Errorf("helper %s's skills do not cover the case's matters", h.ID)
 	}
 	return nil
 }

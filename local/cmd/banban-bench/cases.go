@@ -44,7 +44,7 @@ func caseIntake(ctx context.Context, o options, r *report) error {
 		}
 		raw = append(raw, time.Since(start))
 	}
-	tok, err := s.auth.Mint(map[string]any{"sub": "wx-bench", "role": "citizen"}, time.Hour)
+	tok, err := s.auth.Mint(map[string]any{"sub": "citizen:wx-bench", "kind": "citizen", "role": "citizen"}, time.Hour)
 	if err != nil {
 		return err
 	}

@@ -103,7 +103,7 @@ func routingPath(ctx context.Context, o options, r *report) error {
 	}
 
 	// Filed → assigned, one case at a time.
-	tok, err := s.auth.Mint(map[string]any{"sub": "wx-bench", "role": "citizen"}, time.Hour)
+	tok, err := s.auth.Mint(map[string]any{"sub": "citizen:wx-bench", "kind": "citizen", "role": "citizen"}, time.Hour)
 	if err != nil {
 		return err
 	}

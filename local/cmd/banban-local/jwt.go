@@ -18,7 +18,7 @@ func runJWT(_ context.Context, e *env, args []string) error {
 	sf := addStackFlags(fs, e)
 	staff := fs.String("staff", "", "a staff member of the demo directory: role and scope come from there")
 	role := fs.String("role", "", "role claim (citizen, enterprise, helper, clerk, unit_admin, hall_admin, city_admin)")
-	sub := fs.String("sub", "", "subject claim")
+	sub := fs.String("sub", "", "the principal's id within its kind (a staff id, a citizen's pseudonym); the token's subject is <kind>:<id>")
 	unit := fs.String("unit", "", "unit claim")
 	hall := fs.String("hall", "", "hall claim")
 	window := fs.String("window", "", "window claim")
@@ -45,20 +45,22 @@ func runJWT(_ context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	auth, err := sf.authority(tpl, params)
+	authority, err := sf.authority(tpl, params)
 	if err != nil {
 		return err
 	}
-	claims := map[string]any{"sub": *sub, "role": *role}
-	for k, v := range map[string]string{"unit": *unit, "hall": *hall, "window": *window} {
-		if v != "" {
-			claims[k] = v
-		}
+	p := auth.NewStaff(*sub, auth.Role(*role), *unit, *hall, *window)
+	if k := auth.KindOf(p.Role); k != auth.KindStaff {
+		p = auth.Principal{Kind: k, Subject: auth.SubjectOf(k, *sub), Role: p.Role}
+	}
+	claims := map[string]any{}
+	for k, v := range p.Claims() {
+		claims[k] = v
 	}
 	for k, v := range extra {
 		claims[k] = v
 	}
-	tok, err := auth.Mint(claims, *ttl)
+	tok, err := authority.Mint(claims, *ttl)
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ func runScore(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	tok, err := authority.Mint(map[string]any{"sub": "banban-local", "role": "city_admin"}, 5*time.Minute)
+	tok, err := authority.Mint(map[string]any{"sub": "staff:banban-local", "kind": "staff", "role": "city_admin"}, 5*time.Minute)
 	if err != nil {
 		return err
 	}

@@ -193,18 +193,15 @@ func (h *Handler) Route(ctx context.Context, msg cases.Message) error {
 // need is what the case asks of a helper. Immediate and joint cases are handled at the receiving
 // hall's level; a transfer goes to the level of the responsible unit's matter (转办).
 func (h *Handler) need(ctx context.Context, c cases.Case) (routing.Need, error) {
-	n := routing.Need{Level: directory.Level(c.ReceivingLvl), District: c.District, Grid: c.Grid}
+	matters := make([]catalog.Matter, 0, len(c.Matters))
 	for _, code := range c.Matters {
 		m, err := h.Catalogue.Matter(ctx, code)
 		if err != nil {
 			return routing.Need{}, err
 		}
-		n.Matters = append(n.Matters, routing.Matter{Code: m.Code, Domain: m.Domain})
-		if c.Mode == cases.Transfer {
-			n.Level = m.Level
-		}
+		matters = append(matters, m)
 	}
-	return n, nil
+	return routing.NeedOf(c, matters), nil
 }
 
 func (h *Handler) publish(ctx context.Context, c cases.Case) {

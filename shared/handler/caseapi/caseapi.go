@@ -29,6 +29,7 @@ import (
 	"banban/shared/idempotency"
 	"banban/shared/pii"
 	"banban/shared/queue"
+	"banban/shared/routing"
 )
 
 // Config is read from the environment set by template.yaml.
@@ -43,6 +44,8 @@ type Config struct {
 	// RatingKey wraps the secret of case rating ids (a KMS key, or file:// offline).
 	RatingKey        string `env:"RATING_KEY,required"`
 	RatingWindowDays int    `env:"RATING_WINDOW_DAYS" envDefault:"7"`
+	// HelpersTable holds the helpers' routing profiles: a case is assigned only to a helper there.
+	HelpersTable string `env:"HELPERS_TABLE,required"`
 }
 
 // MaxBody is the largest case request accepted.
@@ -71,6 +74,11 @@ type Store interface {
 	List(ctx context.Context, l dynamo.Listing, cursor string, limit int) ([]cases.Case, string, error)
 }
 
+// Helpers finds the helpers a case may be assigned to.
+type Helpers interface {
+	Get(ctx context.Context, id string) (routing.Helper, error)
+}
+
 // Events takes case events to routing and supervision.
 type Events interface {
 	Send(ctx context.Context, v any) error
@@ -85,6 +93,7 @@ type Calendar interface {
 type Handler struct {
 	Catalogue Catalogue
 	Halls     Halls
+	Helpers   Helpers
 	Store     Store
 	Events    Events
 	Calendar  func(ctx context.Context) (Calendar, error)
@@ -100,14 +109,43 @@ type Handler struct {
 // Routes registers the handler's routes.
 func (h *Handler) Routes(log *slog.Logger) *httpapi.Router {
 	r := httpapi.NewRouter(log)
-	r.Handle("POST /v1/cases", h.Create)
-	r.Handle("GET /v1/cases", h.List)
-	r.Handle("GET /v1/cases/{id}", h.Get)
-	r.Handle("POST /v1/cases/{id}/transitions", h.Transition)
-	r.Handle("POST /v1/cases/{id}/subtasks/{unit}/complete", h.CompleteSubTask)
-	r.Handle("POST /v1/cases/{id}/rating", h.Rate)
+	r.Handle("POST /v1/cases", fileCase, h.Create)
+	r.Handle("GET /v1/cases", listCases, h.List)
+	r.Handle("GET /v1/cases/{id}", readCase, h.Get)
+	r.Handle("POST /v1/cases/{id}/transitions", moveCase, h.Transition)
+	r.Handle("POST /v1/cases/{id}/subtasks/{unit}/complete", finishPart, h.CompleteSubTask)
+	r.Handle("POST /v1/cases/{id}/rating", rateCase, h.Rate)
 	return r
 }
+
+// The policies of the case routes (see cases.Case.Target for what each reach matches).
+var (
+	// fileCase: mini-program users file their own cases; hall staff and helpers file for visitors.
+	fileCase = auth.Allow(map[auth.Role][]auth.Reach{auth.Citizen: {auth.Own}, auth.Enterprise: {auth.Own},
+		auth.Helper: {auth.Own}, auth.Clerk: {auth.Own}, auth.HallAdmin: {auth.Own}})
+	// listCases: a mini-program user's own requests, a helper's assigned cases.
+	listCases = auth.Allow(map[auth.Role][]auth.Reach{auth.Citizen: {auth.Own}, auth.Enterprise: {auth.Own}, auth.Helper: {auth.Own}})
+	// readCase: the requester, the assigned helper and the filing clerk (while open), staff of a
+	// unit with a part in a joint case, the receiving hall's and the responsible units'
+	// administrators, the city.
+	readCase = auth.Allow(map[auth.Role][]auth.Reach{auth.Citizen: {auth.Own}, auth.Enterprise: {auth.Own},
+		auth.Helper: {auth.Own, auth.Part}, auth.Clerk: {auth.Own, auth.Part}, auth.HallAdmin: {auth.Hall},
+		auth.UnitAdmin: {auth.Unit}, auth.CityAdmin: {auth.All}})
+	// moveCase: those who read the case, and helpers of its hall or units, who may claim it while
+	// it waits for a helper (and may do nothing else with it).
+	moveCase = auth.Allow(map[auth.Role][]auth.Reach{auth.Citizen: {auth.Own}, auth.Enterprise: {auth.Own},
+		auth.Helper: {auth.Own, auth.Part, auth.Hall, auth.Unit}, auth.Clerk: {auth.Own, auth.Part}, auth.HallAdmin: {auth.Hall},
+		auth.UnitAdmin: {auth.Unit}, auth.CityAdmin: {auth.All}})
+	// finishPart: staff of a unit with a part, and the lead helper.
+	finishPart = auth.Allow(map[auth.Role][]auth.Reach{auth.Helper: {auth.Own, auth.Part}, auth.Clerk: {auth.Part},
+		auth.UnitAdmin: {auth.Part}})
+	// rateCase: the requester only.
+	rateCase = auth.Allow(map[auth.Role][]auth.Reach{auth.Citizen: {auth.Own}, auth.Enterprise: {auth.Own}})
+	// assignHelpers: whom a caller may assign a case to — the helpers administrators manage, and a
+	// helper itself.
+	assignHelpers = auth.Allow(map[auth.Role][]auth.Reach{auth.CityAdmin: {auth.All}, auth.HallAdmin: {auth.Hall},
+		auth.UnitAdmin: {auth.Unit}, auth.Helper: {auth.Own}})
+)
 
 // SubTaskDone is the body of POST /v1/cases/{id}/subtasks/{unit}/complete.
 type SubTaskDone struct {
@@ -117,7 +155,7 @@ type SubTaskDone struct {
 
 // CompleteSubTask records that a participating unit finished its part of a joint case.
 func (h *Handler) CompleteSubTask(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, c, err := h.readable(ctx, req)
+	p, c, err := h.load(ctx, req)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -160,10 +198,12 @@ func New(ctx context.Context, cfg Config, db dynamo.API, sqs queue.API, keys, ra
 	}
 	protector := &pii.Protector{Keys: keys, HashKey: hashKey, Now: now}
 	calendars := dir.Calendars(now)
+	helpers := &dynamo.Helpers{DB: db, Table: cfg.HelpersTable, CasesTable: cfg.CasesTable}
 	store := &dynamo.Cases{DB: db, Table: cfg.CasesTable, PII: protector, Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour}
 	return &Handler{
 		Catalogue:   dynamo.NewCatalog(db, cfg.CatalogTable, now),
 		Halls:       newCachedHalls(dir, now),
+		Helpers:     helpers,
 		Store:       store,
 		Ratings:     store,
 		Rater:       &caserating.Rater{Store: store, Queue: &queue.Sender{SQS: sqs, URL: cfg.RatingsQueue}, Key: ratingKey},
@@ -190,10 +230,7 @@ func mayFile(p auth.Principal, ch cases.Channel) bool {
 
 // Create files a case: POST /v1/cases with an Idempotency-Key header.
 func (h *Handler) Create(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, err := httpapi.Principal(req)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
+	p := httpapi.Caller(ctx)
 	body, err := httpapi.Body(req, MaxBody)
 	if err != nil {
 		return httpapi.Response{}, err
@@ -277,7 +314,7 @@ func (h *Handler) create(ctx context.Context, p auth.Principal, r cases.Request,
 		DueAt: cal.Deadline(now, plan.TimeLimitDays), CreatedAt: now, UpdatedAt: now,
 		Personal: cases.Personal{Name: r.Name, IDNumber: r.IDNumber, Mobile: mobile},
 	}
-	if p.Role == auth.Citizen || p.Role == auth.Enterprise {
+	if p.MiniProgramUser() {
 		c.RequesterSub = p.Subject
 	} else {
 		c.FiledBy = p.Subject
@@ -382,7 +419,7 @@ func codes(ms []catalog.Matter) []string {
 
 // Get answers GET /v1/cases/{id} with the case and its history.
 func (h *Handler) Get(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, c, err := h.readable(ctx, req)
+	p, c, err := h.load(ctx, req)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -393,23 +430,17 @@ func (h *Handler) Get(ctx context.Context, req httpapi.Request) (httpapi.Respons
 	return httpapi.JSON(http.StatusOK, view(c, history, p)), nil
 }
 
-// readable loads the case of the path and checks that the caller may read it. A case the caller
-// may not read answers 404, so ids cannot be probed.
-func (h *Handler) readable(ctx context.Context, req httpapi.Request) (auth.Principal, cases.Case, error) {
-	p, err := httpapi.Principal(req)
-	if err != nil {
-		return p, cases.Case{}, err
-	}
+// load reads the case of the path if the caller reaches it under the route's policy: a case out
+// of reach answers 404 like one that does not exist, so ids cannot be probed.
+func (h *Handler) load(ctx context.Context, req httpapi.Request) (auth.Principal, cases.Case, error) {
+	p := httpapi.Caller(ctx)
 	id := req.PathParameters["id"]
 	if _, err := uuid.Parse(id); err != nil {
 		return p, cases.Case{}, apperr.InvalidField("id", "is not a case id")
 	}
 	c, _, err := h.Store.Get(ctx, id)
-	if err != nil {
+	if err := httpapi.AuthorizeLoaded(ctx, err, c.Target(), "case"); err != nil {
 		return p, cases.Case{}, err
-	}
-	if !c.CanRead(p) {
-		return p, cases.Case{}, apperr.New(apperr.NotFound, "not_found", "case not found")
 	}
 	return p, c, nil
 }
@@ -423,25 +454,26 @@ type Page struct {
 // List answers GET /v1/cases?mine=1 (the caller's own requests) or ?assignee=me (a helper's
 // cases), with limit and cursor.
 func (h *Handler) List(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, err := httpapi.Principal(req)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
+	p := httpapi.Caller(ctx)
 	q := req.QueryStringParameters
 	var l dynamo.Listing
 	switch {
 	case q["mine"] == "1" && q["assignee"] == "":
+		if !p.MiniProgramUser() {
+			return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "only mini-program users have requests of their own")
+		}
 		l = dynamo.ByRequester(p.Subject)
 	case q["assignee"] == "me" && q["mine"] == "":
 		if p.Role != auth.Helper {
 			return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "only helpers have assigned cases")
 		}
-		l = dynamo.ByAssignee(p.Subject)
+		l = dynamo.ByAssignee(p.ID())
 	default:
 		return httpapi.Response{}, apperr.InvalidField("mine", "give mine=1 or assignee=me")
 	}
 	limit := 0
 	if s, ok := q["limit"]; ok {
+		var err error
 		if limit, err = strconv.Atoi(s); err != nil {
 			return httpapi.Response{}, apperr.InvalidField("limit", "must be a number")
 		}
@@ -452,24 +484,21 @@ func (h *Handler) List(ctx context.Context, req httpapi.Request) (httpapi.Respon
 	}
 	page := Page{Cases: make([]View, 0, len(list)), Next: next}
 	for _, c := range list {
-		if c.CanRead(p) {
+		if httpapi.Reaches(ctx, c.Target()) {
 			page.Cases = append(page.Cases, view(c, nil, p))
 		}
 	}
 	return httpapi.JSON(http.StatusOK, page), nil
 }
 
-// Transition answers POST /v1/cases/{id}/transitions {to, reason, assignee, version}.
+// Transition answers POST /v1/cases/{id}/transitions {to, reason, assignee, version}. A helper
+// of the case's hall or units who may not read it may only claim it while it waits for a helper;
+// for anything else it answers 404, as for a case that does not exist, before any version or
+// state is compared.
 func (h *Handler) Transition(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, c, err := h.readable(ctx, req)
-	if err != nil && !(apperr.KindOf(err) == apperr.NotFound && p.Role == auth.Helper) {
-		return httpapi.Response{}, err
-	}
+	p, c, err := h.load(ctx, req)
 	if err != nil {
-		// A helper may claim a case of the helper's hall or unit that the helper cannot read yet.
-		if c, _, err = h.Store.Get(ctx, req.PathParameters["id"]); err != nil {
-			return httpapi.Response{}, err
-		}
+		return httpapi.Response{}, err
 	}
 	body, err := httpapi.Body(req, 8<<10)
 	if err != nil {
@@ -479,14 +508,21 @@ func (h *Handler) Transition(ctx context.Context, req httpapi.Request) (httpapi.
 	if err := httpapi.DecodeJSON(req, body, &t); err != nil {
 		return httpapi.Response{}, err
 	}
+	claim := t.To == cases.Assigned && p.Role == auth.Helper && t.Assignee == p.ID() &&
+		(c.State == cases.Received || c.State == cases.Transferred)
+	if !readCase.Reaches(p, c.Target()) && !claim {
+		return httpapi.Response{}, auth.NotFound("case")
+	}
 	if t.Version != c.Version {
 		return httpapi.Response{}, apperr.New(apperr.Conflict, "stale_version", "the case is at version %d, not %d; read it again", c.Version, t.Version)
 	}
+	if t.To == cases.Assigned {
+		if err := h.assignable(ctx, c, t.Assignee, p); err != nil {
+			return httpapi.Response{}, err
+		}
+	}
 	next, ev, err := c.Apply(t, p, h.Now())
 	if err != nil {
-		if apperr.KindOf(err) == apperr.Forbidden && !c.CanRead(p) {
-			return httpapi.Response{}, apperr.New(apperr.NotFound, "not_found", "case not found")
-		}
 		return httpapi.Response{}, err
 	}
 	if err := h.Store.Update(ctx, next, ev); err != nil {
@@ -500,6 +536,30 @@ func (h *Handler) Transition(ctx context.Context, req httpapi.Request) (httpapi.
 	return httpapi.JSON(http.StatusOK, view(next, history, p)), nil
 }
 
+// assignable checks that case c may be assigned to helper id by p: the helper exists, lies within
+// p's reach (an administrator's helpers, or p itself), and may take the case (team, level, place,
+// skills). A helper that does not exist and one out of reach get the same answer.
+func (h *Handler) assignable(ctx context.Context, c cases.Case, id string, p auth.Principal) error {
+	if id == "" {
+		return apperr.InvalidField("assignee", "is required to assign a case")
+	}
+	hp, err := h.Helpers.Get(ctx, id)
+	switch {
+	case apperr.KindOf(err) == apperr.NotFound || (err == nil && !assignHelpers.Reaches(p, hp.Target())):
+		return apperr.InvalidField("assignee", "is not a helper you may assign")
+	case err != nil:
+		return err
+	}
+	matters, _, err := h.matters(ctx, cases.Request{Matters: c.Matters})
+	if err != nil {
+		return err
+	}
+	if err := hp.MayTake(routing.NeedOf(c, matters), c.Mode == cases.Joint); err != nil {
+		return apperr.InvalidField("assignee", "cannot take this case: %s", err.Error())
+	}
+	return nil
+}
+
 // View is a case as answered: personal data masked unless the caller is the requester or the
 // assigned helper.
 type View struct {
@@ -510,7 +570,7 @@ type View struct {
 
 func view(c cases.Case, history []cases.Event, p auth.Principal) View {
 	v := View{Case: c, History: history}
-	if c.RequesterSub == "" || c.RequesterSub != p.Subject {
+	if !p.Is(c.RequesterSub) {
 		// Only the requester sees that, and when, the case was rated: staff never learn it.
 		v.RatedAt, v.DefaultRated = nil, false
 	}

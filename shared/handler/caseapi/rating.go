@@ -44,10 +44,6 @@ const MaxRatingBody = 4 << 10
 // under an id derived from the case. A retried request answers the same id; a different second
 // rating is refused.
 func (h *Handler) Rate(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, err := httpapi.Principal(req)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
 	id := req.PathParameters["id"]
 	if _, err := uuid.Parse(id); err != nil {
 		return httpapi.Response{}, apperr.InvalidField("id", "is not a case id")
@@ -73,11 +69,11 @@ func (h *Handler) Rate(ctx context.Context, req httpapi.Request) (httpapi.Respon
 		return httpapi.Response{}, err
 	}
 	c, err := h.Ratings.Peek(ctx, id)
-	if err != nil {
+	if err := httpapi.AuthorizeLoaded(ctx, err, c.Target(), "case"); err != nil {
 		return httpapi.Response{}, err
 	}
 	now := h.Now()
-	err = h.RatingRules.MayRate(c, p, now)
+	err = h.RatingRules.MayRate(c, now)
 	if err == nil {
 		err = h.give(ctx, c, level, tags, comment, hash, now)
 	}

@@ -68,7 +68,7 @@ func newFixture(t *testing.T) *fixture {
 func (f *fixture) closed(state cases.State) cases.Case {
 	closed := time.Date(2026, 11, 20, 23, 30, 0, 0, calendar.Shanghai)
 	c := cases.Case{ID: uuid.NewString(), TrackingNo: "BB-2026-000123", Version: 5, State: state, Mode: cases.Immediate,
-		Channel: cases.MiniProgram, Kind: cases.Person, RequesterSub: "user-1", Matters: []string{"SW-006"}, District: "zichuan",
+		Channel: cases.MiniProgram, Kind: cases.Person, RequesterSub: "citizen:user-1", Matters: []string{"SW-006"}, District: "zichuan",
 		ReceivingLvl: "district", HallID: "zc-center", Units: []string{"zc-swj"}, Assignee: "helper-1",
 		CreatedAt: closed.Add(-48 * time.Hour), UpdatedAt: closed, DueAt: closed.Add(72 * time.Hour),
 		Personal: cases.Personal{Name: "张三", IDNumber: "11010519491231002X", Mobile: "13800138000"}}
@@ -101,8 +101,8 @@ func (f *fixture) rate(id, body string, claims map[string]string) (int, string) 
 }
 
 var (
-	requester = map[string]string{"sub": "user-1", "role": "citizen"}
-	helper    = map[string]string{"sub": "helper-1", "role": "helper", "unit": "zc-swj"}
+	requester = map[string]string{"sub": "citizen:user-1", "kind": "citizen", "role": "citizen"}
+	helper    = map[string]string{"sub": "staff:helper-1", "kind": "staff", "role": "helper", "unit": "zc-swj"}
 )
 
 // received takes n messages off the ratings queue, then checks none is left.
@@ -153,9 +153,13 @@ func TestRequesterRatesACaseOnceAndTheRatingNamesNeitherCaseNorRequester(t *test
 	c := f.closed(cases.Completed)
 	body := `{"level":2,"tags":["H03"],"comment":"等了很久 13800138000"}`
 
-	// Nobody but the requester learns the case exists: the same answer as for no case at all.
-	for _, who := range []map[string]string{{"sub": "user-2", "role": "citizen"}, helper, {"sub": "a", "role": "city_admin"}} {
-		if st, b := f.rate(c.ID, body, who); st != 404 || errorCode(t, b) != "not_found" {
+	// Nobody but the requester learns the case exists: another mini-program user gets the same
+	// answer as for no case at all, staff are refused by role whatever the case.
+	if st, b := f.rate(c.ID, body, map[string]string{"sub": "citizen:user-2", "kind": "citizen", "role": "citizen"}); st != 404 || errorCode(t, b) != "not_found" {
+		t.Errorf("another citizen: %d %s", st, b)
+	}
+	for _, who := range []map[string]string{helper, {"sub": "staff:a", "kind": "staff", "role": "city_admin"}} {
+		if st, b := f.rate(c.ID, body, who); st != 403 {
 			t.Errorf("%v: %d %s", who, st, b)
 		}
 	}

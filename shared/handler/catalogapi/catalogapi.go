@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"banban/shared/apperr"
+	"banban/shared/auth"
 	"banban/shared/catalog"
 	"banban/shared/directory"
 	"banban/shared/dynamo"
@@ -42,9 +43,9 @@ func New(cfg Config, db dynamo.API, now func() time.Time) *Handler {
 // Routes registers the handler's routes.
 func (h *Handler) Routes(log *slog.Logger) *httpapi.Router {
 	r := httpapi.NewRouter(log)
-	r.Handle("GET /v1/matters", h.ListMatters)
-	r.Handle("GET /v1/matters/{code}", h.GetMatter)
-	r.Handle("GET /v1/bundles", h.ListBundles)
+	r.Handle("GET /v1/matters", auth.PublicPolicy(), h.ListMatters)
+	r.Handle("GET /v1/matters/{code}", auth.PublicPolicy(), h.GetMatter)
+	r.Handle("GET /v1/bundles", auth.PublicPolicy(), h.ListBundles)
 	return r
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"banban/shared/apperr"
+	"banban/shared/auth"
 	"banban/shared/dynamo"
 	"banban/shared/httpapi"
 	"banban/shared/kiosk"
@@ -102,14 +103,20 @@ func New(cfg Config, db dynamo.API, sqs queue.API, keys pii.KeyService, now func
 // Routes registers the handler's routes.
 func (h *Handler) Routes(log *slog.Logger) *httpapi.Router {
 	r := httpapi.NewRouter(log)
-	r.Handle("POST /v1/evaluations", h.PostEvaluation)
-	r.Handle("POST /v1/evaluations/batch", h.PostBatch)
-	r.Handle("GET /v1/rating-tags", h.ListTags)
-	r.Handle("POST /v1/qr/evaluations", h.PostQREvaluation)
-	r.Handle("GET /v1/windows/{windowId}/qr-code", h.GetQRCode)
-	r.Handle("POST /v1/windows/{windowId}/qr-code/rotation", h.RotateQRCode)
+	r.Handle("POST /v1/evaluations", auth.KioskPolicy(), h.PostEvaluation)
+	r.Handle("POST /v1/evaluations/batch", auth.KioskPolicy(), h.PostBatch)
+	r.Handle("GET /v1/rating-tags", auth.PublicPolicy(), h.ListTags)
+	r.Handle("POST /v1/qr/evaluations", auth.PublicPolicy(), h.PostQREvaluation)
+	r.Handle("GET /v1/windows/{windowId}/qr-code", administerWindow, h.GetQRCode)
+	r.Handle("POST /v1/windows/{windowId}/qr-code/rotation", administerWindow, h.RotateQRCode)
 	return r
 }
+
+// administerWindow: the city administration, the window's hall administrator and its unit's
+// administrator manage a window's QR code.
+var administerWindow = auth.Allow(map[auth.Role][]auth.Reach{
+	auth.CityAdmin: {auth.All}, auth.HallAdmin: {auth.Hall}, auth.UnitAdmin: {auth.Unit},
+})
 
 // signed reads the body and authenticates the kiosk that signed the request.
 func (h *Handler) signed(ctx context.Context, req httpapi.Request, limit int) (kiosk.Kiosk, []byte, error) {

@@ -226,7 +226,7 @@ func TestBadRequestsAreRefusedAndNothingIsQueued(t *testing.T) {
 			delete(r.Headers, "x-kiosk-signature")
 			r.Headers["authorization"] = "Bearer staff-token"
 			r.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-				JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"sub": "c1", "role": "city_admin"}}}
+				JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: map[string]string{"sub": "staff:c1", "kind": "staff", "role": "city_admin"}}}
 			return r
 		}, 401, "missing_signature", ""},
 		{"another kiosk's id under this kiosk's signature", func() httpapi.Request {

@@ -185,22 +185,15 @@ type QRCode struct {
 
 // administered returns the window of the request's path if its caller administers it.
 func (h *Handler) administered(ctx context.Context, req httpapi.Request) (directory.Window, string, error) {
-	p, err := httpapi.Principal(req)
-	if err != nil {
-		return directory.Window{}, "", err
-	}
 	id := req.PathParameters["windowId"]
 	if !directory.ValidID(id) {
 		return directory.Window{}, "", apperr.InvalidField("windowId", "is not a window id")
 	}
 	w, err := h.QR.Codes.Window(ctx, id)
-	if err != nil {
+	if err := httpapi.AuthorizeLoaded(ctx, err, w.Target(), "window"); err != nil {
 		return directory.Window{}, "", err
 	}
-	if !p.CanAdministerWindow(w.Scope()) {
-		return directory.Window{}, "", apperr.New(apperr.Forbidden, "forbidden", "role %s may not manage this window's QR code", p.Role)
-	}
-	return w, p.Subject, nil
+	return w, httpapi.Caller(ctx).Subject, nil
 }
 
 func (h *Handler) code(ctx context.Context, w directory.Window, version int) (QRCode, error) {

@@ -32,7 +32,7 @@ func staff(routeKey, window string, claims map[string]string) httpapi.Request {
 	return req
 }
 
-var unitAdmin = map[string]string{"sub": "unit-admin-scjg", "role": "unit_admin", "unit": "zb-scjg"}
+var unitAdmin = map[string]string{"sub": "staff:unit-admin-scjg", "kind": "staff", "role": "unit_admin", "unit": "zb-scjg"}
 
 // code asks for the window's QR code as its unit administrator and returns the link's token.
 func (f *fixture) code(t *testing.T, routeKey, window string) (evaluationapi.QRCode, string) {
@@ -121,11 +121,11 @@ func TestQRCodesAreForTheWindowsAdministratorsOnly(t *testing.T) {
 		status int
 	}{
 		{"its unit administrator", "zb-a01", unitAdmin, 200},
-		{"its hall administrator", "zb-a01", map[string]string{"sub": "h", "role": "hall_admin", "hall": "zb-center"}, 200},
-		{"the city", "zb-a01", map[string]string{"sub": "c", "role": "city_admin"}, 200},
-		{"its clerk", "zb-a01", map[string]string{"sub": "k", "role": "clerk", "window": "zb-a01"}, 403},
-		{"another unit", "zb-a01", map[string]string{"sub": "u", "role": "unit_admin", "unit": "zb-rsj"}, 403},
-		{"a citizen", "zb-a01", map[string]string{"sub": "p", "role": "citizen"}, 403},
+		{"its hall administrator", "zb-a01", map[string]string{"sub": "staff:h", "kind": "staff", "role": "hall_admin", "hall": "zb-center"}, 200},
+		{"the city", "zb-a01", map[string]string{"sub": "staff:c", "kind": "staff", "role": "city_admin"}, 200},
+		{"its clerk", "zb-a01", map[string]string{"sub": "staff:k", "kind": "staff", "role": "clerk", "window": "zb-a01"}, 403},
+		{"another unit", "zb-a01", map[string]string{"sub": "staff:u", "kind": "staff", "role": "unit_admin", "unit": "zb-rsj"}, 404},
+		{"a citizen", "zb-a01", map[string]string{"sub": "citizen:p", "kind": "citizen", "role": "citizen"}, 403},
 		{"no token", "zb-a01", nil, 401},
 		{"an unknown window", "zb-nowhere", unitAdmin, 404},
 		{"a malformed window id", "ZB A01", unitAdmin, 400},

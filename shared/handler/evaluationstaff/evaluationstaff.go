@@ -3,6 +3,7 @@
 package evaluationstaff
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -104,23 +105,45 @@ func New(cfg Config, db dynamo.API, now func() time.Time) (*Handler, error) {
 // Routes registers the handler's routes.
 func (h *Handler) Routes(log *slog.Logger) *httpapi.Router {
 	r := httpapi.NewRouter(log)
-	r.Handle("GET /v1/windows/{windowId}/stats", h.WindowStats)
-	r.Handle("GET /v1/staff/{id}/stats", h.StaffStats)
-	r.Handle("GET /v1/units/{unitId}/stats", h.UnitStats)
-	r.Handle("GET /v1/halls/{hallId}/stats", h.HallStats)
-	r.Handle("GET /v1/flagged-ratings", h.FlaggedRatings)
-	r.Handle("POST /v1/ratings/{id}/flag-review", h.ReviewFlag)
-	r.Handle("GET /v1/ratings/{id}/audit", h.RatingAudit)
-	r.Handle("GET /v1/halls/{hallId}/blue-list", h.BlueList)
-	r.Handle("GET /v1/public/halls/{hallId}/blue-list", h.PublicBlueList)
-	r.Handle("POST /v1/ratings/{id}/appeal", h.FileAppeal)
-	r.Handle("GET /v1/appeals", h.PendingAppeals)
-	r.Handle("POST /v1/appeals/{id}/decision", h.DecideAppeal)
-	r.Handle("GET /v1/rectifications", h.ListTickets)
-	r.Handle("GET /v1/rectifications/{id}", h.GetTicket)
-	r.Handle("POST /v1/rectifications/{id}/response", h.RespondTicket)
-	r.Handle("POST /v1/rectifications/{id}/review", h.ReviewTicket)
+	r.Handle("GET /v1/windows/{windowId}/stats", allow(city, hall, unit, window), h.WindowStats)
+	r.Handle("GET /v1/staff/{id}/stats", allow(city, hall, unit), h.StaffStats)
+	r.Handle("GET /v1/units/{unitId}/stats", allow(city, unit), h.UnitStats)
+	r.Handle("GET /v1/halls/{hallId}/stats", allow(city, hall), h.HallStats)
+	r.Handle("GET /v1/flagged-ratings", allow(city, hall), h.FlaggedRatings)
+	r.Handle("POST /v1/ratings/{id}/flag-review", allow(city), h.ReviewFlag)
+	r.Handle("GET /v1/ratings/{id}/audit", allow(city), h.RatingAudit)
+	r.Handle("GET /v1/halls/{hallId}/blue-list", allow(city, hall), h.BlueList)
+	r.Handle("GET /v1/public/halls/{hallId}/blue-list", auth.PublicPolicy(), h.PublicBlueList)
+	r.Handle("POST /v1/ratings/{id}/appeal", allow(unit), h.FileAppeal)
+	r.Handle("GET /v1/appeals", allow(city), h.PendingAppeals)
+	r.Handle("POST /v1/appeals/{id}/decision", allow(city), h.DecideAppeal)
+	r.Handle("GET /v1/rectifications", allow(city, unit), h.ListTickets)
+	r.Handle("GET /v1/rectifications/{id}", allow(city, hall, unit), h.GetTicket)
+	r.Handle("POST /v1/rectifications/{id}/response", allow(unit), h.RespondTicket)
+	r.Handle("POST /v1/rectifications/{id}/review", allow(city), h.ReviewTicket)
 	return r
+}
+
+// The grants of the staff routes: the city administration reaches everything, a hall's
+// administrator its hall, a unit's administrator its unit, a clerk its own window.
+type grant struct {
+	role  auth.Role
+	reach auth.Reach
+}
+
+var (
+	city   = grant{auth.CityAdmin, auth.All}
+	hall   = grant{auth.HallAdmin, auth.Hall}
+	unit   = grant{auth.UnitAdmin, auth.Unit}
+	window = grant{auth.Clerk, auth.Window}
+)
+
+func allow(gs ...grant) auth.Policy {
+	roles := map[auth.Role][]auth.Reach{}
+	for _, g := range gs {
+		roles[g.role] = append(roles[g.role], g.reach)
+	}
+	return auth.Allow(roles)
 }
 
 // LevelCount is the count of one level.
@@ -175,19 +198,15 @@ func pathID(req httpapi.Request, name, what string) (string, error) {
 	return id, nil
 }
 
-// figuresOf reads who asks for the figures of which window, staff member, unit or hall (path
-// parameter param) and for which month.
-func (h *Handler) figuresOf(req httpapi.Request, param, what string) (auth.Principal, string, calendar.Month, error) {
-	p, err := httpapi.Principal(req)
-	if err != nil {
-		return p, "", calendar.Month{}, err
-	}
+// figuresOf reads whose figures are asked for (path parameter param: a window, staff member,
+// unit or hall) and for which month.
+func (h *Handler) figuresOf(req httpapi.Request, param, what string) (string, calendar.Month, error) {
 	id, err := pathID(req, param, what)
 	if err != nil {
-		return p, "", calendar.Month{}, err
+		return "", calendar.Month{}, err
 	}
 	month, err := h.month(req)
-	return p, id, month, err
+	return id, month, err
 }
 
 // WindowStats is a window's figures for one month.
@@ -200,16 +219,13 @@ type WindowStats struct {
 
 // WindowStats answers GET /v1/windows/{windowId}/stats?month=YYYY-MM (default: this month).
 func (h *Handler) WindowStats(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, id, month, err := h.figuresOf(req, "windowId", "window")
+	id, month, err := h.figuresOf(req, "windowId", "window")
 	if err != nil {
 		return httpapi.Response{}, err
 	}
 	w, err := h.Windows.Window(ctx, id)
-	if err != nil {
+	if err := httpapi.AuthorizeLoaded(ctx, err, w.Target(), "window"); err != nil {
 		return httpapi.Response{}, err
-	}
-	if !p.CanReadWindowFigures(w.Scope()) {
-		return httpapi.Response{}, forbidden(p)
 	}
 	k := rating.CounterKey{Kind: rating.WindowCounter, ID: w.ID, Month: month}
 	figs, err := h.Counters.Figures(ctx, []rating.CounterKey{k})
@@ -230,17 +246,13 @@ type StaffStats struct {
 // StaffStats answers GET /v1/staff/{id}/stats?month=: for the city, the staff member's unit
 // administrator and hall administrator.
 func (h *Handler) StaffStats(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, id, month, err := h.figuresOf(req, "id", "staff")
+	id, month, err := h.figuresOf(req, "id", "staff")
 	if err != nil {
 		return httpapi.Response{}, err
 	}
 	st, err := h.staffOrHelper(ctx, id)
-	if err != nil {
+	if err := httpapi.AuthorizeLoaded(ctx, err, st.Target(), "staff member"); err != nil {
 		return httpapi.Response{}, err
-	}
-	if !(p.Role == auth.CityAdmin || (p.Role == auth.UnitAdmin && p.UnitID != "" && p.UnitID == st.UnitID) ||
-		(p.Role == auth.HallAdmin && p.HallID != "" && p.HallID == st.HallID)) {
-		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "role %s may not read this staff member's figures", p.Role)
 	}
 	k := rating.CounterKey{Kind: rating.StaffCounter, ID: st.ID, Month: month}
 	figs, err := h.Counters.Figures(ctx, []rating.CounterKey{k})
@@ -310,12 +322,12 @@ func (h *Handler) rollUp(ctx context.Context, month calendar.Month, windows []di
 // UnitStats answers GET /v1/units/{unitId}/stats?month=: for the city and the unit's
 // administrator, rolled up from the unit's windows in every hall and its case ratings.
 func (h *Handler) UnitStats(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, id, month, err := h.figuresOf(req, "unitId", "unit")
+	id, month, err := h.figuresOf(req, "unitId", "unit")
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	if !(p.Role == auth.CityAdmin || (p.Role == auth.UnitAdmin && p.UnitID == id)) {
-		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "role %s may not read this unit's figures", p.Role)
+	if err := httpapi.Authorize(ctx, auth.Target{Units: []string{id}}, "unit"); err != nil {
+		return httpapi.Response{}, err
 	}
 	windows, err := h.Windows.WindowsOfUnit(ctx, id)
 	if err != nil {
@@ -332,14 +344,12 @@ func (h *Handler) UnitStats(ctx context.Context, req httpapi.Request) (httpapi.R
 // HallStats answers GET /v1/halls/{hallId}/stats?month=: for the city and the hall's
 // administrator, rolled up from the hall's windows and the case ratings of cases it received.
 func (h *Handler) HallStats(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, id, month, err := h.figuresOf(req, "hallId", "hall")
+	id, month, err := h.figuresOf(req, "hallId", "hall")
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	if !(p.Role == auth.CityAdmin || (p.Role == auth.HallAdmin && p.HallID == id)) {
-		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "role %s may not read this hall's figures", p.Role)
-	}
-	if _, err := h.Windows.Hall(ctx, id); err != nil {
+	_, err = h.Windows.Hall(ctx, id)
+	if err := httpapi.AuthorizeLoaded(ctx, err, auth.Target{Halls: []string{id}}, "hall"); err != nil {
 		return httpapi.Response{}, err
 	}
 	windows, err := h.Windows.WindowsOfHall(ctx, id)
@@ -354,24 +364,26 @@ func (h *Handler) HallStats(ctx context.Context, req httpapi.Request) (httpapi.R
 	return httpapi.JSON(http.StatusOK, out), nil
 }
 
-func forbidden(p auth.Principal) error {
-	return apperr.New(apperr.Forbidden, "forbidden", "role %s may not read this window's figures", p.Role)
-}
-
-// listing reads whose listing is asked for (query parameter param, by default the caller's own
-// when the caller is that kind of administrator) and the page size: the city reads any, an
-// administrator of role admin only its own.
-func listing(req httpapi.Request, p auth.Principal, param string, admin auth.Role, own, what string) (string, int, error) {
+// listing reads whose listing is asked for (query parameter param, a unit or a hall, by default
+// the caller's own) and the page size; a unit or hall out of the caller's reach answers 404.
+func listing(ctx context.Context, req httpapi.Request, param string) (string, int, error) {
 	q := req.QueryStringParameters
+	p := httpapi.Caller(ctx)
 	owner := q[param]
-	if owner == "" && p.Role == admin {
-		owner = own
+	var t auth.Target
+	switch param {
+	case "unit":
+		owner = cmp.Or(owner, p.UnitID)
+		t.Units = []string{owner}
+	case "hall":
+		owner = cmp.Or(owner, p.HallID)
+		t.Halls = []string{owner}
 	}
 	if !directory.ValidID(owner) {
 		return "", 0, apperr.InvalidField(param, "name the %s", param)
 	}
-	if !(p.Role == auth.CityAdmin || (p.Role == admin && own == owner)) {
-		return "", 0, apperr.New(apperr.Forbidden, "forbidden", "role %s may not read this %s's %s", p.Role, param, what)
+	if err := httpapi.Authorize(ctx, t, param); err != nil {
+		return "", 0, err
 	}
 	limit := 0
 	if s, ok := q["limit"]; ok {
@@ -392,11 +404,7 @@ type TicketPage struct {
 // ListTickets answers GET /v1/rectifications?unit=&limit=&cursor=: a unit's tickets, newest
 // first — its own for a unit administrator, any unit's for the city.
 func (h *Handler) ListTickets(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, err := httpapi.Principal(req)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	unit, limit, err := listing(req, p, "unit", auth.UnitAdmin, p.UnitID, "rectifications")
+	unit, limit, err := listing(ctx, req, "unit")
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -408,20 +416,14 @@ func (h *Handler) ListTickets(ctx context.Context, req httpapi.Request) (httpapi
 }
 
 func (h *Handler) ticket(ctx context.Context, req httpapi.Request) (auth.Principal, rectification.Ticket, error) {
-	p, err := httpapi.Principal(req)
-	if err != nil {
-		return p, rectification.Ticket{}, err
-	}
+	p := httpapi.Caller(ctx)
 	id := req.PathParameters["id"]
 	if !rating.ValidID(id) {
 		return p, rectification.Ticket{}, apperr.InvalidField("id", "is not a ticket id")
 	}
 	t, err := h.Tickets.Get(ctx, id)
-	if err != nil {
+	if err := httpapi.AuthorizeLoaded(ctx, err, t.Target(), "rectification"); err != nil {
 		return p, rectification.Ticket{}, err
-	}
-	if !t.CanSee(p) {
-		return p, rectification.Ticket{}, apperr.New(apperr.NotFound, "not_found", "rectification not found")
 	}
 	return p, t, nil
 }
@@ -579,12 +581,8 @@ func (h *Handler) blueList(ctx context.Context, req httpapi.Request) (BlueList, 
 // BlueList answers GET /v1/halls/{hallId}/blue-list?month= for staff: the city and the hall's
 // administrator, with each window's rectification states.
 func (h *Handler) BlueList(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, err := httpapi.Principal(req)
-	if err != nil {
+	if err := httpapi.Authorize(ctx, auth.Target{Halls: []string{req.PathParameters["hallId"]}}, "hall"); err != nil {
 		return httpapi.Response{}, err
-	}
-	if !(p.Role == auth.CityAdmin || (p.Role == auth.HallAdmin && p.HallID == req.PathParameters["hallId"])) {
-		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "role %s may not read this hall's blue list", p.Role)
 	}
 	list, err := h.blueList(ctx, req)
 	if err != nil {
@@ -654,10 +652,7 @@ type AppealRequest struct {
 // FileAppeal answers POST /v1/ratings/{id}/appeal: the unit's administrator appeals an average
 // or poor rating of the unit as mistaken or malicious.
 func (h *Handler) FileAppeal(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, err := httpapi.Principal(req)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
+	p := httpapi.Caller(ctx)
 	id := req.PathParameters["id"]
 	if !rating.ValidID(id) {
 		return httpapi.Response{}, apperr.InvalidField("id", "is not a rating id")
@@ -667,11 +662,8 @@ func (h *Handler) FileAppeal(ctx context.Context, req httpapi.Request) (httpapi.
 		return httpapi.Response{}, err
 	}
 	r, err := h.Counters.Rating(ctx, id)
-	if err != nil {
+	if err := httpapi.AuthorizeLoaded(ctx, err, r.Target(), "rating"); err != nil {
 		return httpapi.Response{}, err
-	}
-	if p.Role != auth.CityAdmin && !(p.Role == auth.UnitAdmin && p.UnitID == r.UnitID) {
-		return httpapi.Response{}, apperr.New(apperr.NotFound, "not_found", "rating not found")
 	}
 	a, err := appeal.File(r, h.Buckets, p, in.Kind, in.Reason, h.Now())
 	if err != nil {
@@ -689,14 +681,7 @@ type AppealPage struct {
 }
 
 // PendingAppeals answers GET /v1/appeals: the appeals waiting for the city, oldest first.
-func (h *Handler) PendingAppeals(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, err := httpapi.Principal(req)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	if p.Role != auth.CityAdmin {
-		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "only the city administration reviews appeals")
-	}
+func (h *Handler) PendingAppeals(ctx context.Context, _ httpapi.Request) (httpapi.Response, error) {
 	list, err := h.Appeals.Pending(ctx, 100)
 	if err != nil {
 		return httpapi.Response{}, err
@@ -713,10 +698,7 @@ type AppealDecision struct {
 // DecideAppeal answers POST /v1/appeals/{id}/decision: the city upholds (the rating leaves the
 // counts, and is kept) or rejects the appeal.
 func (h *Handler) DecideAppeal(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, err := httpapi.Principal(req)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
+	p := httpapi.Caller(ctx)
 	id := req.PathParameters["id"]
 	if !rating.ValidID(id) {
 		return httpapi.Response{}, apperr.InvalidField("id", "is not an appeal id")
@@ -726,11 +708,8 @@ func (h *Handler) DecideAppeal(ctx context.Context, req httpapi.Request) (httpap
 		return httpapi.Response{}, err
 	}
 	a, err := h.Appeals.Get(ctx, id)
-	if err != nil {
+	if err := httpapi.AuthorizeLoaded(ctx, err, a.Target(), "appeal"); err != nil {
 		return httpapi.Response{}, err
-	}
-	if !a.CanSee(p) {
-		return httpapi.Response{}, apperr.New(apperr.NotFound, "not_found", "appeal not found")
 	}
 	next, err := a.Decide(p, in.Uphold, in.Note, h.Now())
 	if err != nil {
@@ -752,11 +731,7 @@ type FlaggedPage struct {
 // integrity watch flagged and the city has not reviewed, oldest first — for the city, and
 // read-only for the hall's administrator.
 func (h *Handler) FlaggedRatings(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, err := httpapi.Principal(req)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	hall, limit, err := listing(req, p, "hall", auth.HallAdmin, p.HallID, "flagged ratings")
+	hall, limit, err := listing(ctx, req, "hall")
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -776,10 +751,7 @@ type FlagReview struct {
 // ReviewFlag answers POST /v1/ratings/{id}/flag-review: the city counts a flagged rating or
 // excludes it; the decision is audited and the counters move at once.
 func (h *Handler) ReviewFlag(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, err := httpapi.Principal(req)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
+	p := httpapi.Caller(ctx)
 	id := req.PathParameters["id"]
 	if !rating.ValidID(id) {
 		return httpapi.Response{}, apperr.InvalidField("id", "is not a rating id")
@@ -788,11 +760,8 @@ func (h *Handler) ReviewFlag(ctx context.Context, req httpapi.Request) (httpapi.
 	if err := decode(req, &in); err != nil {
 		return httpapi.Response{}, err
 	}
-	if p.Role != auth.CityAdmin {
-		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "only the city administration reviews flagged ratings")
-	}
 	r, err := h.Counters.Rating(ctx, id)
-	if err != nil {
+	if err := httpapi.AuthorizeLoaded(ctx, err, r.Target(), "rating"); err != nil {
 		return httpapi.Response{}, err
 	}
 	next, err := r.ReviewFlag(p, in.Count, in.Note, h.Now())
@@ -815,19 +784,12 @@ type AuditPage struct {
 // RatingAudit answers GET /v1/ratings/{id}/audit for the city: the watch's flag and every
 // decision taken on the rating since.
 func (h *Handler) RatingAudit(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, err := httpapi.Principal(req)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
 	id := req.PathParameters["id"]
 	if !rating.ValidID(id) {
 		return httpapi.Response{}, apperr.InvalidField("id", "is not a rating id")
 	}
-	if p.Role != auth.CityAdmin {
-		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "only the city administration reads the audit of ratings")
-	}
 	r, err := h.Counters.Rating(ctx, id)
-	if err != nil {
+	if err := httpapi.AuthorizeLoaded(ctx, err, r.Target(), "rating"); err != nil {
 		return httpapi.Response{}, err
 	}
 	list, err := h.Counters.AuditOf(ctx, id)

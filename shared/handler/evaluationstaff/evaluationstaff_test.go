@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 
@@ -66,22 +67,23 @@ func TestWindowStatsAuthorizationAndCounts(t *testing.T) {
 		return resp.StatusCode, resp.Body
 	}
 
-	// Who may read window zb-a01 (hall zb-center, unit zb-scjg).
+	// Who may read window zb-a01 (hall zb-center, unit zb-scjg): a role the route does not name is
+	// refused (403); a role it names but whose scope is elsewhere is told the window is not found.
 	matrix := []struct {
 		name   string
 		claims map[string]string
 		status int
 	}{
-		{"city admin", map[string]string{"sub": "a", "role": "city_admin"}, 200},
-		{"its hall admin", map[string]string{"sub": "a", "role": "hall_admin", "hall": "zb-center"}, 200},
-		{"another hall admin", map[string]string{"sub": "a", "role": "hall_admin", "hall": "zc-center"}, 403},
-		{"its unit admin", map[string]string{"sub": "a", "role": "unit_admin", "unit": "zb-scjg"}, 200},
-		{"another unit admin", map[string]string{"sub": "a", "role": "unit_admin", "unit": "zb-rsj"}, 403},
-		{"its clerk", map[string]string{"sub": "a", "role": "clerk", "window": "zb-a01", "unit": "zb-scjg"}, 200},
-		{"a clerk of the same unit", map[string]string{"sub": "a", "role": "clerk", "window": "zb-a02", "unit": "zb-scjg"}, 403},
-		{"a helper", map[string]string{"sub": "a", "role": "helper", "unit": "zb-scjg", "hall": "zb-center"}, 403},
-		{"a citizen", map[string]string{"sub": "a", "role": "citizen"}, 403},
-		{"an unknown role", map[string]string{"sub": "a", "role": "root"}, 403},
+		{"city admin", map[string]string{"sub": "staff:a", "kind": "staff", "role": "city_admin"}, 200},
+		{"its hall admin", map[string]string{"sub": "staff:a", "kind": "staff", "role": "hall_admin", "hall": "zb-center"}, 200},
+		{"another hall admin", map[string]string{"sub": "staff:a", "kind": "staff", "role": "hall_admin", "hall": "zc-center"}, 404},
+		{"its unit admin", map[string]string{"sub": "staff:a", "kind": "staff", "role": "unit_admin", "unit": "zb-scjg"}, 200},
+		{"another unit admin", map[string]string{"sub": "staff:a", "kind": "staff", "role": "unit_admin", "unit": "zb-rsj"}, 404},
+		{"its clerk", map[string]string{"sub": "staff:a", "kind": "staff", "role": "clerk", "window": "zb-a01", "unit": "zb-scjg"}, 200},
+		{"a clerk of the same unit", map[string]string{"sub": "staff:a", "kind": "staff", "role": "clerk", "window": "zb-a02", "unit": "zb-scjg"}, 404},
+		{"a helper", map[string]string{"sub": "staff:a", "kind": "staff", "role": "helper", "unit": "zb-scjg", "hall": "zb-center"}, 403},
+		{"a citizen", map[string]string{"sub": "citizen:a", "kind": "citizen", "role": "citizen"}, 403},
+		{"an unknown role", map[string]string{"sub": "staff:a", "kind": "staff", "role": "root"}, 403},
 		{"no token", nil, 401},
 	}
 	for _, m := range matrix {
@@ -90,7 +92,7 @@ func TestWindowStatsAuthorizationAndCounts(t *testing.T) {
 		}
 	}
 
-	city := map[string]string{"sub": "a", "role": "city_admin"}
+	city := map[string]string{"sub": "staff:a", "kind": "staff", "role": "city_admin"}
 	status, body := get("zb-a01", map[string]string{"month": "2026-11"}, city)
 	var ws evaluationstaff.WindowStats
 	if err := json.Unmarshal([]byte(body), &ws); err != nil || status != 200 {
@@ -184,36 +186,40 @@ func TestEveryStaffRatingRouteChecksWhoAsks(t *testing.T) {
 	}
 
 	roles := map[string]map[string]string{
-		"city admin":         {"sub": "a", "role": "city_admin"},
-		"its hall admin":     {"sub": "a", "role": "hall_admin", "hall": "zb-center"},
-		"another hall admin": {"sub": "a", "role": "hall_admin", "hall": "zc-center"},
-		"its unit admin":     {"sub": "a", "role": "unit_admin", "unit": "zb-scjg"},
-		"another unit admin": {"sub": "a", "role": "unit_admin", "unit": "zb-rsj"},
-		"a clerk":            {"sub": "a", "role": "clerk", "window": "zb-a01", "unit": "zb-scjg"},
-		"a helper":           {"sub": "a", "role": "helper", "unit": "zb-scjg", "hall": "zb-center"},
-		"a citizen":          {"sub": "a", "role": "citizen"},
+		"city admin":         {"sub": "staff:a", "kind": "staff", "role": "city_admin"},
+		"its hall admin":     {"sub": "staff:a", "kind": "staff", "role": "hall_admin", "hall": "zb-center"},
+		"another hall admin": {"sub": "staff:a", "kind": "staff", "role": "hall_admin", "hall": "zc-center"},
+		"its unit admin":     {"sub": "staff:a", "kind": "staff", "role": "unit_admin", "unit": "zb-scjg"},
+		"another unit admin": {"sub": "staff:a", "kind": "staff", "role": "unit_admin", "unit": "zb-rsj"},
+		"a clerk":            {"sub": "staff:a", "kind": "staff", "role": "clerk", "window": "zb-a01", "unit": "zb-scjg"},
+		"a helper":           {"sub": "staff:a", "kind": "staff", "role": "helper", "unit": "zb-scjg", "hall": "zb-center"},
+		"a citizen":          {"sub": "citizen:a", "kind": "citizen", "role": "citizen"},
 	}
+	// allowed get 200; outOfScope are of a role the route names, with their scope elsewhere: 404;
+	// everyone else is of a role the route does not name: 403.
 	listings := []struct {
-		route   string
-		path    map[string]string
-		query   map[string]string
-		allowed []string
+		route      string
+		path       map[string]string
+		query      map[string]string
+		allowed    []string
+		outOfScope []string
 	}{
-		{"GET /v1/halls/{hallId}/blue-list", map[string]string{"hallId": "zb-center"}, map[string]string{"month": "2026-11"}, []string{"city admin", "its hall admin"}},
-		{"GET /v1/appeals", nil, nil, []string{"city admin"}},
-		{"GET /v1/rectifications", nil, map[string]string{"unit": "zb-scjg"}, []string{"city admin", "its unit admin"}},
-		{"GET /v1/staff/{id}/stats", map[string]string{"id": "clerk-zb-a01"}, nil, []string{"city admin", "its hall admin", "its unit admin"}},
-		{"GET /v1/units/{unitId}/stats", map[string]string{"unitId": "zb-scjg"}, nil, []string{"city admin", "its unit admin"}},
-		{"GET /v1/halls/{hallId}/stats", map[string]string{"hallId": "zb-center"}, nil, []string{"city admin", "its hall admin"}},
-		{"GET /v1/flagged-ratings", nil, map[string]string{"hall": "zb-center"}, []string{"city admin", "its hall admin"}},
+		{"GET /v1/halls/{hallId}/blue-list", map[string]string{"hallId": "zb-center"}, map[string]string{"month": "2026-11"}, []string{"city admin", "its hall admin"}, []string{"another hall admin"}},
+		{"GET /v1/appeals", nil, nil, []string{"city admin"}, nil},
+		{"GET /v1/rectifications", nil, map[string]string{"unit": "zb-scjg"}, []string{"city admin", "its unit admin"}, []string{"another unit admin"}},
+		{"GET /v1/staff/{id}/stats", map[string]string{"id": "clerk-zb-a01"}, nil, []string{"city admin", "its hall admin", "its unit admin"}, []string{"another hall admin", "another unit admin"}},
+		{"GET /v1/units/{unitId}/stats", map[string]string{"unitId": "zb-scjg"}, nil, []string{"city admin", "its unit admin"}, []string{"another unit admin"}},
+		{"GET /v1/halls/{hallId}/stats", map[string]string{"hallId": "zb-center"}, nil, []string{"city admin", "its hall admin"}, []string{"another hall admin"}},
+		{"GET /v1/flagged-ratings", nil, map[string]string{"hall": "zb-center"}, []string{"city admin", "its hall admin"}, []string{"another hall admin"}},
 	}
 	for _, l := range listings {
 		for name, claims := range roles {
 			want := 403
-			for _, a := range l.allowed {
-				if a == name {
-					want = 200
-				}
+			if slices.Contains(l.allowed, name) {
+				want = 200
+			}
+			if slices.Contains(l.outOfScope, name) {
+				want = 404
 			}
 			if status, body := call(l.route, l.path, l.query, claims, ""); status != want {
 				t.Errorf("%s as %s: %d %s, want %d", l.route, name, status, body, want)

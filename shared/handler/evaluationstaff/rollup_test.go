@@ -66,7 +66,7 @@ func invoke(t *testing.T, r *httpapi.Router, route string, path, query, claims m
 	return resp.StatusCode
 }
 
-var city = map[string]string{"sub": "city-1", "role": "city_admin"}
+var city = map[string]string{"sub": "staff:city-1", "kind": "staff", "role": "city_admin"}
 
 // TestUnitAndHallFiguresRollUpWindowsAndCases: a unit's figure is its windows' in every hall plus
 // its case ratings; a hall's is its windows' plus the cases it received; a staff member's is
@@ -139,8 +139,8 @@ func TestUnitAndHallFiguresRollUpWindowsAndCases(t *testing.T) {
 		helper.Total != 1 || helper.Good != 1 || helper.Defaulted != 1 || helper.UnitID != "zb-scjg" {
 		t.Errorf("helper figures: %d %+v", s, helper)
 	}
-	otherUnit := map[string]string{"sub": "a", "role": "unit_admin", "unit": "zb-rsj"}
-	if s := invoke(t, router, "GET /v1/staff/{id}/stats", map[string]string{"id": "helper-zb-1"}, nil, otherUnit, "", nil); s != 403 {
+	otherUnit := map[string]string{"sub": "staff:a", "kind": "staff", "role": "unit_admin", "unit": "zb-rsj"}
+	if s := invoke(t, router, "GET /v1/staff/{id}/stats", map[string]string{"id": "helper-zb-1"}, nil, otherUnit, "", nil); s != 404 {
 		t.Errorf("another unit's administrator on the helper: %d", s)
 	}
 	if s := invoke(t, router, "GET /v1/staff/{id}/stats", map[string]string{"id": "nobody"}, nil, city, "", nil); s != 404 {
@@ -196,7 +196,7 @@ func TestFlagReviewCountsOrExcludesOnceAndAudits(t *testing.T) {
 	}
 	var reviewed rating.Rating
 	if s := invoke(t, router, "POST /v1/ratings/{id}/flag-review", path(poor.ID), nil, city, `{"count":true,"note":"a real complaint"}`, &reviewed); s != 200 ||
-		reviewed.Flag.Review != rating.ReviewCounted || reviewed.Flag.ReviewedBy != "city-1" {
+		reviewed.Flag.Review != rating.ReviewCounted || reviewed.Flag.ReviewedBy != "staff:city-1" {
 		t.Fatalf("count: %d %+v", s, reviewed.Flag)
 	}
 	if s := invoke(t, router, "POST /v1/ratings/{id}/flag-review", path(other.ID), nil, city, `{"count":false,"note":"pressed by staff"}`, nil); s != 200 {
@@ -221,12 +221,12 @@ func TestFlagReviewCountsOrExcludesOnceAndAudits(t *testing.T) {
 	}
 	var audit evaluationstaff.AuditPage
 	if s := invoke(t, router, "GET /v1/ratings/{id}/audit", path(other.ID), nil, city, "", &audit); s != 200 || len(audit.Decisions) != 1 ||
-		audit.Decisions[0].Actor != "city-1" || audit.Decisions[0].Detail != rating.ReviewExcluded || audit.Decisions[0].Note != "pressed by staff" ||
+		audit.Decisions[0].Actor != "staff:city-1" || audit.Decisions[0].Detail != rating.ReviewExcluded || audit.Decisions[0].Note != "pressed by staff" ||
 		audit.Flag == nil || audit.Flag.Rule != rating.RuleRate {
 		t.Errorf("audit: %d %+v", s, audit)
 	}
 	// A unit cannot appeal the excluded poor rating: it is not counted.
-	unit := map[string]string{"sub": "u-1", "role": "unit_admin", "unit": "zb-scjg"}
+	unit := map[string]string{"sub": "staff:u-1", "kind": "staff", "role": "unit_admin", "unit": "zb-scjg"}
 	if s := invoke(t, router, "POST /v1/ratings/{id}/appeal", path(other.ID), nil, unit, `{"kind":"mistaken","reason":"x"}`, nil); s != 409 {
 		t.Errorf("appeal of an excluded rating: %d, want 409", s)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"banban/shared/apperr"
+	"banban/shared/auth"
 	"banban/shared/calendar"
 	"banban/shared/dynamo"
 	"banban/shared/httpapi"
@@ -94,8 +95,8 @@ func (h *Handler) Preload(ctx context.Context) {
 // Routes registers the handler's routes.
 func (h *Handler) Routes(log *slog.Logger) *httpapi.Router {
 	r := httpapi.NewRouter(log)
-	r.Handle("GET /v1/faq/search", h.Search)
-	r.Handle("GET /v1/faq/top", h.Top)
+	r.Handle("GET /v1/faq/search", auth.PublicPolicy(), h.Search)
+	r.Handle("GET /v1/faq/top", auth.PublicPolicy(), h.Top)
 	return r
 }
 

@@ -19,8 +19,9 @@ import (
 
 // Config is read from the environment set by template.yaml.
 type Config struct {
-	HelpersTable string `env:"HELPERS_TABLE,required"`
-	CasesTable   string `env:"CASES_TABLE,required"`
+	HelpersTable   string `env:"HELPERS_TABLE,required"`
+	CasesTable     string `env:"CASES_TABLE,required"`
+	DirectoryTable string `env:"DIRECTORY_TABLE,required"`
 }
 
 // Helpers is the helper registry.
@@ -32,24 +33,40 @@ type Helpers interface {
 	SetTeamRule(ctx context.Context, level directory.Level, district string, rule routing.Rule) error
 }
 
+// Directory finds the staff account of a helper and the hall it works in.
+type Directory interface {
+	Staff(ctx context.Context, id string) (directory.Staff, error)
+	Hall(ctx context.Context, id string) (directory.Hall, error)
+}
+
 // Handler serves the helper routes.
 type Handler struct {
-	Helpers Helpers
+	Helpers   Helpers
+	Directory Directory
 }
 
 // New wires the handler.
 func New(cfg Config, db dynamo.API) *Handler {
-	return &Handler{Helpers: &dynamo.Helpers{DB: db, Table: cfg.HelpersTable, CasesTable: cfg.CasesTable}}
+	return &Handler{Helpers: &dynamo.Helpers{DB: db, Table: cfg.HelpersTable, CasesTable: cfg.CasesTable},
+		Directory: &dynamo.Directory{DB: db, Table: cfg.DirectoryTable}}
 }
+
+// The policies of the helper routes: administrators manage the helpers of their scope, and a
+// helper reads and sets what is its own.
+var (
+	manage       = map[auth.Role][]auth.Reach{auth.CityAdmin: {auth.All}, auth.HallAdmin: {auth.Hall}, auth.UnitAdmin: {auth.Unit}}
+	manageOrSelf = auth.Allow(map[auth.Role][]auth.Reach{auth.CityAdmin: {auth.All}, auth.HallAdmin: {auth.Hall},
+		auth.UnitAdmin: {auth.Unit}, auth.Helper: {auth.Own}})
+)
 
 // Routes registers the handler's routes.
 func (h *Handler) Routes(log *slog.Logger) *httpapi.Router {
 	r := httpapi.NewRouter(log)
-	r.Handle("GET /v1/helpers/{id}", h.Get)
-	r.Handle("PUT /v1/helpers/{id}", h.Put)
-	r.Handle("PUT /v1/helpers/{id}/status", h.SetStatus)
-	r.Handle("GET /v1/helpers/{id}/figures", h.Figures)
-	r.Handle("PUT /v1/teams/{level}/{district}/rule", h.SetTeamRule)
+	r.Handle("GET /v1/helpers/{id}", manageOrSelf, h.Get)
+	r.Handle("PUT /v1/helpers/{id}", auth.Allow(manage), h.Put)
+	r.Handle("PUT /v1/helpers/{id}/status", manageOrSelf, h.SetStatus)
+	r.Handle("GET /v1/helpers/{id}/figures", manageOrSelf, h.Figures)
+	r.Handle("PUT /v1/teams/{level}/{district}/rule", auth.Allow(map[auth.Role][]auth.Reach{auth.CityAdmin: {auth.All}}), h.SetTeamRule)
 	return r
 }
 
@@ -61,13 +78,6 @@ type TeamRuleRequest struct {
 // SetTeamRule answers PUT /v1/teams/{level}/{district}/rule: how the team chooses among its
 // candidates. The city administration sets any team's rule.
 func (h *Handler) SetTeamRule(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, err := httpapi.Principal(req)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	if p.Role != auth.CityAdmin {
-		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "only the city administration sets team rules")
-	}
 	level, district := directory.Level(req.PathParameters["level"]), req.PathParameters["district"]
 	if !level.Valid() {
 		return httpapi.Response{}, apperr.InvalidField("level", "must be city, district, town or community")
@@ -96,7 +106,7 @@ func (h *Handler) SetTeamRule(ctx context.Context, req httpapi.Request) (httpapi
 // assigned, accepted (and the average time to accept), completed within and past the due time,
 // unable, and the mode mix, for the monthly report.
 func (h *Handler) Figures(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	_, hp, err := h.load(ctx, req)
+	hp, err := h.load(ctx, req)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -113,42 +123,22 @@ func (h *Handler) Figures(ctx context.Context, req httpapi.Request) (httpapi.Res
 	return httpapi.JSON(http.StatusOK, f), nil
 }
 
-// manages reports whether administrator p may manage helper h: the city any helper, a hall or
-// unit administrator the helpers of the hall or unit.
-func manages(p auth.Principal, h routing.Helper) bool {
-	switch p.Role {
-	case auth.CityAdmin:
-		return true
-	case auth.HallAdmin:
-		return p.HallID != "" && h.HallID == p.HallID
-	case auth.UnitAdmin:
-		return p.UnitID != "" && h.UnitID == p.UnitID
-	}
-	return false
-}
-
-func (h *Handler) load(ctx context.Context, req httpapi.Request) (auth.Principal, routing.Helper, error) {
-	p, err := httpapi.Principal(req)
-	if err != nil {
-		return p, routing.Helper{}, err
-	}
+// load reads the helper of the path, if the caller reaches it.
+func (h *Handler) load(ctx context.Context, req httpapi.Request) (routing.Helper, error) {
 	id := req.PathParameters["id"]
-	if !directory.ValidID(id) {
-		return p, routing.Helper{}, apperr.InvalidField("id", "is not a staff id")
+	if !auth.ValidStaffID(id) {
+		return routing.Helper{}, apperr.InvalidField("id", "is not a staff id")
 	}
 	hp, err := h.Helpers.Get(ctx, id)
-	if err != nil {
-		return p, routing.Helper{}, err
+	if err := httpapi.AuthorizeLoaded(ctx, err, hp.Target(), "helper"); err != nil {
+		return routing.Helper{}, err
 	}
-	if p.Subject != id && !manages(p, hp) {
-		return p, routing.Helper{}, apperr.New(apperr.NotFound, "not_found", "helper not found")
-	}
-	return p, hp, nil
+	return hp, nil
 }
 
 // Get answers GET /v1/helpers/{id}: the helper or an administrator of the helper's scope.
 func (h *Handler) Get(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	_, hp, err := h.load(ctx, req)
+	hp, err := h.load(ctx, req)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
@@ -172,15 +162,13 @@ type Profile struct {
 	OnCall   bool            `json:"onCall,omitempty"`
 }
 
-// Put answers PUT /v1/helpers/{id}: an administrator registers or changes a helper, within scope
-// (and may not move a helper out of the administrator's own scope).
+// Put answers PUT /v1/helpers/{id}: an administrator registers or changes the routing profile of a
+// helper's staff account, within scope (and may not move a helper into or out of the
+// administrator's own scope). The profile's unit and hall are the account's, and its district
+// the hall's.
 func (h *Handler) Put(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, err := httpapi.Principal(req)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
 	id := req.PathParameters["id"]
-	if !directory.ValidID(id) {
+	if !auth.ValidStaffID(id) {
 		return httpapi.Response{}, apperr.InvalidField("id", "is not a staff id")
 	}
 	body, err := httpapi.Body(req, 16<<10)
@@ -200,14 +188,36 @@ func (h *Handler) Put(ctx context.Context, req httpapi.Request) (httpapi.Respons
 	if err := hp.Check(); err != nil {
 		return httpapi.Response{}, err
 	}
-	if !manages(p, hp) {
-		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "role %s may not manage this helper", p.Role)
+	// The account is the helper's identity: it must be a helper's, in the administrator's reach,
+	// and the profile may not place the helper anywhere else.
+	st, err := h.Directory.Staff(ctx, id)
+	if err := httpapi.AuthorizeLoaded(ctx, err, st.Target(), "staff account"); err != nil {
+		return httpapi.Response{}, err
+	}
+	switch {
+	case st.Role != auth.Helper:
+		return httpapi.Response{}, apperr.InvalidField("id", "is the account of a %s, not of a helper", st.Role)
+	case hp.UnitID != st.UnitID:
+		return httpapi.Response{}, apperr.InvalidField("unitId", "must be the unit of the helper's account, %s", st.UnitID)
+	case hp.HallID != st.HallID:
+		return httpapi.Response{}, apperr.InvalidField("hallId", "must be the hall of the helper's account, %q", st.HallID)
+	}
+	if hp.HallID != "" && hp.Level != directory.City {
+		hall, err := h.Directory.Hall(ctx, hp.HallID)
+		if err != nil {
+			return httpapi.Response{}, err
+		}
+		if hp.District != hall.District {
+			return httpapi.Response{}, apperr.InvalidField("district", "must be the district of hall %s, %s", hall.ID, hall.District)
+		}
 	}
 	old, err := h.Helpers.Get(ctx, id)
 	switch {
-	case err == nil && !manages(p, old):
-		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "role %s may not manage this helper", p.Role)
-	case err != nil && apperr.KindOf(err) != apperr.NotFound:
+	case err == nil:
+		if err := httpapi.Authorize(ctx, old.Target(), "helper"); err != nil {
+			return httpapi.Response{}, err
+		}
+	case apperr.KindOf(err) != apperr.NotFound:
 		return httpapi.Response{}, err
 	}
 	if err := h.Helpers.Put(ctx, hp); err != nil {
@@ -228,12 +238,9 @@ type StatusRequest struct {
 // SetStatus answers PUT /v1/helpers/{id}/status: helpers set their own status (on duty, away,
 // off); administrators of their scope may too.
 func (h *Handler) SetStatus(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, hp, err := h.load(ctx, req)
+	hp, err := h.load(ctx, req)
 	if err != nil {
 		return httpapi.Response{}, err
-	}
-	if p.Subject == hp.ID && p.Role != auth.Helper && !manages(p, hp) {
-		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "only the helper or an administrator sets the status")
 	}
 	body, err := httpapi.Body(req, 1<<10)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"banban/shared/apperr"
+	"banban/shared/auth"
 	"banban/shared/directory"
 	"banban/shared/dynamo"
 	"banban/shared/geo"
@@ -69,9 +70,9 @@ func (h *Handler) Preload(ctx context.Context, log *slog.Logger) {
 // Routes registers the handler's routes.
 func (h *Handler) Routes(log *slog.Logger) *httpapi.Router {
 	r := httpapi.NewRouter(log)
-	r.Handle("GET /v1/guides", h.ListGuides)
-	r.Handle("GET /v1/guides/{id}", h.GetGuide)
-	r.Handle("GET /v1/places", h.NearbyPlaces)
+	r.Handle("GET /v1/guides", auth.PublicPolicy(), h.ListGuides)
+	r.Handle("GET /v1/guides/{id}", auth.PublicPolicy(), h.GetGuide)
+	r.Handle("GET /v1/places", auth.PublicPolicy(), h.NearbyPlaces)
 	return r
 }
 

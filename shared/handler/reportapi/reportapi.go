@@ -41,12 +41,16 @@ type Handler struct {
 // Routes registers the handler's routes.
 func (h *Handler) Routes(log *slog.Logger) *httpapi.Router {
 	r := httpapi.NewRouter(log)
-	r.Handle("GET /v1/reports/{month}", h.Get)
-	r.Handle("POST /v1/reports/{month}/runs", h.Run)
-	r.Handle("GET /v1/reports/{month}/workbook", h.Workbook)
-	r.Handle("GET /v1/reports/{month}/charts", h.Charts)
+	r.Handle("GET /v1/reports/{month}", readReports, h.Get)
+	r.Handle("POST /v1/reports/{month}/runs", auth.Allow(map[auth.Role][]auth.Reach{auth.CityAdmin: {auth.All}}), h.Run)
+	r.Handle("GET /v1/reports/{month}/workbook", readReports, h.Workbook)
+	r.Handle("GET /v1/reports/{month}/charts", readReports, h.Charts)
 	return r
 }
+
+// readReports: the city administration reads whole reports, a unit's administrator the scores it
+// reaches — its unit's own, with its windows, staff and helpers.
+var readReports = auth.Allow(map[auth.Role][]auth.Reach{auth.CityAdmin: {auth.All}, auth.UnitAdmin: {auth.Unit}})
 
 // TrendMonths is how many months before the report's the charts' trend shows.
 const TrendMonths = 5
@@ -88,10 +92,7 @@ func (h *Handler) Charts(ctx context.Context, req httpapi.Request) (httpapi.Resp
 		if err != nil {
 			return httpapi.Response{}, err
 		}
-		if earlier, err = View(earlier, p); err != nil {
-			return httpapi.Response{}, err
-		}
-		trend = append(trend, earlier)
+		trend = append(trend, View(earlier, p))
 	}
 	b, err := report.HTML(rep, trend)
 	if err != nil {
@@ -112,35 +113,24 @@ func (h *Handler) month(req httpapi.Request) (calendar.Month, error) {
 	return m, nil
 }
 
-// View is what p may read of a report: all of it for the city; for a unit's administrator the
-// unit's own figures, windows, staff and helpers, and the city's totals — no other unit, no hall.
-func View(rep scoring.Report, p auth.Principal) (scoring.Report, error) {
-	switch p.Role {
-	case auth.CityAdmin:
-		return rep, nil
-	case auth.UnitAdmin:
-		if p.UnitID == "" {
-			break
-		}
-		own := []scoring.Score{}
-		for _, u := range rep.Units {
-			if u.ID == p.UnitID {
-				own = append(own, u)
+// View is what p may read of a report: the scores p reaches under readReports — all of them for
+// the city; for a unit's administrator the unit's own figures, windows, staff and helpers, no
+// other unit and no hall — and the city's totals.
+func View(rep scoring.Report, p auth.Principal) scoring.Report {
+	keep := func(list []scoring.Score, target func(scoring.Score) auth.Target) []scoring.Score {
+		kept := []scoring.Score{}
+		for _, s := range list {
+			if readReports.Reaches(p, target(s)) {
+				kept = append(kept, s)
 			}
 		}
-		rep.Units, rep.Halls = own, []scoring.Score{}
-		for _, list := range []*[]scoring.Score{&rep.Windows, &rep.Staff, &rep.Helpers} {
-			kept := []scoring.Score{}
-			for _, s := range *list {
-				if s.UnitID == p.UnitID {
-					kept = append(kept, s)
-				}
-			}
-			*list = kept
-		}
-		return rep, nil
+		return kept
 	}
-	return scoring.Report{}, apperr.New(apperr.Forbidden, "forbidden", "role %s may not read assessment reports", p.Role)
+	ofUnit := func(s scoring.Score) auth.Target { return auth.Target{Units: []string{s.UnitID}, Halls: []string{s.HallID}} }
+	rep.Units = keep(rep.Units, func(s scoring.Score) auth.Target { return auth.Target{Units: []string{s.ID}} })
+	rep.Halls = keep(rep.Halls, func(s scoring.Score) auth.Target { return auth.Target{Halls: []string{s.ID}} })
+	rep.Windows, rep.Staff, rep.Helpers = keep(rep.Windows, ofUnit), keep(rep.Staff, ofUnit), keep(rep.Helpers, ofUnit)
+	return rep
 }
 
 // Get answers GET /v1/reports/{month}?revision=N (the latest by default).
@@ -154,16 +144,10 @@ func (h *Handler) Get(ctx context.Context, req httpapi.Request) (httpapi.Respons
 
 // read is the report the request names, as its caller p may see it.
 func (h *Handler) read(ctx context.Context, req httpapi.Request) (scoring.Report, auth.Principal, error) {
-	p, err := httpapi.Principal(req)
-	if err != nil {
-		return scoring.Report{}, p, err
-	}
+	p := httpapi.Caller(ctx)
 	m, err := h.month(req)
 	if err != nil {
 		return scoring.Report{}, p, err
-	}
-	if _, err := View(scoring.Report{}, p); err != nil {
-		return scoring.Report{}, p, err // refused before anything is read
 	}
 	rev := 0
 	if s, ok := req.QueryStringParameters["revision"]; ok {
@@ -179,20 +163,12 @@ func (h *Handler) read(ctx context.Context, req httpapi.Request) (scoring.Report
 	if err != nil {
 		return scoring.Report{}, p, err
 	}
-	rep, err = View(rep, p)
-	return rep, p, err
+	return View(rep, p), p, nil
 }
 
 // Run answers POST /v1/reports/{month}/runs: the city scores a month again now. The answer says
 // whether a new revision was stored (201) or the figures had not changed (200).
 func (h *Handler) Run(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, err := httpapi.Principal(req)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
-	if p.Role != auth.CityAdmin {
-		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "only the city administration runs the assessment")
-	}
 	m, err := h.month(req)
 	if err != nil {
 		return httpapi.Response{}, err

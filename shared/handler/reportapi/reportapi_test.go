@@ -128,8 +128,8 @@ func find(t *testing.T, list []scoring.Score, id string) scoring.Score {
 }
 
 var (
-	city      = map[string]string{"sub": "city-1", "role": "city_admin"}
-	scjgAdmin = map[string]string{"sub": "u-1", "role": "unit_admin", "unit": "zb-scjg"}
+	city      = map[string]string{"sub": "staff:city-1", "kind": "staff", "role": "city_admin"}
+	scjgAdmin = map[string]string{"sub": "staff:u-1", "kind": "staff", "role": "unit_admin", "unit": "zb-scjg"}
 )
 
 // TestMonthlyAssessment: month edges in Asia/Shanghai, flagged ratings and upheld appeals left
@@ -257,7 +257,7 @@ func TestMonthlyAssessment(t *testing.T) {
 			t.Errorf("the unit sees %s of unit %s", w.ID, w.UnitID)
 		}
 	}
-	other := map[string]string{"sub": "u-2", "role": "unit_admin", "unit": "zb-rsj"}
+	other := map[string]string{"sub": "staff:u-2", "kind": "staff", "role": "unit_admin", "unit": "zb-rsj"}
 	var theirs scoring.Report
 	f.call(t, "GET /v1/reports/{month}", "2026-11", nil, other, &theirs)
 	for _, w := range theirs.Windows {
@@ -266,9 +266,9 @@ func TestMonthlyAssessment(t *testing.T) {
 		}
 	}
 	for name, claims := range map[string]map[string]string{
-		"hall admin": {"sub": "h", "role": "hall_admin", "hall": "zb-center"},
-		"clerk":      {"sub": "c", "role": "clerk", "window": "zb-a01", "unit": "zb-scjg"},
-		"citizen":    {"sub": "p", "role": "citizen"},
+		"hall admin": {"sub": "staff:h", "kind": "staff", "role": "hall_admin", "hall": "zb-center"},
+		"clerk":      {"sub": "staff:c", "kind": "staff", "role": "clerk", "window": "zb-a01", "unit": "zb-scjg"},
+		"citizen":    {"sub": "citizen:p", "kind": "citizen", "role": "citizen"},
 	} {
 		if s := f.call(t, "GET /v1/reports/{month}", "2026-11", nil, claims, nil); s != 403 {
 			t.Errorf("%s reads the report: %d", name, s)

@@ -44,9 +44,10 @@ type WeChat interface {
 	Code2Session(ctx context.Context, code string) (wechat.Session, error)
 }
 
-// Staff is the directory of staff accounts and their WeChat bindings.
+// Staff is the directory of staff accounts, their WeChat bindings and the places they work.
 type Staff interface {
 	Staff(ctx context.Context, id string) (directory.Staff, error)
+	Placement(ctx context.Context, st directory.Staff) (directory.Placement, error)
 	PutStaff(ctx context.Context, st directory.Staff) error
 	PutBindingCode(ctx context.Context, codeHash, staffID string, expires time.Time) error
 	ConsumeBindingCode(ctx context.Context, codeHash string, now time.Time) (string, error)
@@ -69,13 +70,19 @@ const BindingCodeTTL = 24 * time.Hour
 // Routes registers the handler's routes.
 func (h *Handler) Routes(log *slog.Logger) *httpapi.Router {
 	r := httpapi.NewRouter(log)
-	r.Handle("POST /v1/sessions", h.SignIn)
-	r.Handle("GET /.well-known/openid-configuration", h.Discovery)
-	r.Handle("GET /.well-known/jwks.json", h.JWKS)
-	r.Handle("PUT /v1/staff/{id}", h.PutStaff)
-	r.Handle("POST /v1/staff/{id}/binding-codes", h.NewBindingCode)
+	r.Handle("POST /v1/sessions", auth.PublicPolicy(), h.SignIn)
+	r.Handle("GET /.well-known/openid-configuration", auth.PublicPolicy(), h.Discovery)
+	r.Handle("GET /.well-known/jwks.json", auth.PublicPolicy(), h.JWKS)
+	r.Handle("PUT /v1/staff/{id}", manageStaff, h.PutStaff)
+	r.Handle("POST /v1/staff/{id}/binding-codes", manageStaff, h.NewBindingCode)
 	return r
 }
+
+// manageStaff: the city administration manages every staff account, a hall's or a unit's
+// administrator the clerks' and helpers' accounts of the hall or unit (directory.Staff.Target).
+var manageStaff = auth.Allow(map[auth.Role][]auth.Reach{
+	auth.CityAdmin: {auth.All}, auth.HallAdmin: {auth.Hall}, auth.UnitAdmin: {auth.Unit},
+})
 
 // SignInRequest is the body of POST /v1/sessions.
 type SignInRequest struct {
@@ -111,36 +118,39 @@ func (h *Handler) SignIn(ctx context.Context, req httpapi.Request) (httpapi.Resp
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	subject := h.subject(ws)
+	pseudonym := h.pseudonym(ws)
 	now := h.Now()
 	if in.BindingCode != "" {
 		staffID, err := h.Staff.ConsumeBindingCode(ctx, codeHash(in.BindingCode), now)
 		if err != nil {
 			return httpapi.Response{}, err
 		}
-		if err := h.Staff.Bind(ctx, subject, staffID); err != nil {
+		if err := h.Staff.Bind(ctx, pseudonym, staffID); err != nil {
 			return httpapi.Response{}, err
 		}
 	}
-	st, isStaff, err := h.Staff.StaffOf(ctx, subject)
+	st, isStaff, err := h.Staff.StaffOf(ctx, pseudonym)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	sub, claims := subject, map[string]string{auth.ClaimRole: string(auth.Citizen)}
+	// A WeChat identity bound to a staff account signs in as that staff member, never also as a
+	// citizen: the two are principals of different kinds with different subjects.
+	p := auth.NewCitizen(pseudonym)
 	if isStaff {
-		sub, claims = st.ID, map[string]string{auth.ClaimRole: string(st.Role), auth.ClaimUnit: st.UnitID,
-			auth.ClaimHall: st.HallID, auth.ClaimWindow: st.WindowID}
+		p = auth.NewStaff(st.ID, st.Role, st.UnitID, st.HallID, st.WindowID)
 	}
-	tok, exp, err := h.Tokens.Mint(ctx, sub, claims)
+	claims := p.Claims()
+	delete(claims, auth.ClaimSubject)
+	tok, exp, err := h.Tokens.Mint(ctx, p.Subject, claims)
 	if err != nil {
 		return httpapi.Response{}, err
 	}
-	return httpapi.JSON(http.StatusCreated, Session{Token: tok, ExpiresAt: exp, Subject: sub, Role: auth.Role(claims[auth.ClaimRole])}), nil
+	return httpapi.JSON(http.StatusCreated, Session{Token: tok, ExpiresAt: exp, Subject: p.Subject, Role: p.Role}), nil
 }
 
-// subject is the pseudonymous, stable subject of a WeChat user: the openid itself is never put in
-// a token or stored.
-func (h *Handler) subject(ws wechat.Session) string {
+// pseudonym is the pseudonymous, stable id of a WeChat user ("wx-" and 32 hex digits): the openid
+// itself is never put in a token or stored. Staff ids can never take this form.
+func (h *Handler) pseudonym(ws wechat.Session) string {
 	id := ws.OpenID
 	if ws.UnionID != "" {
 		id = "union:" + ws.UnionID
@@ -178,29 +188,14 @@ type StaffRequest struct {
 	WindowID string    `json:"windowId,omitempty"`
 }
 
-// mayManage reports whether administrator p may register or bind st: the city administration
-// anyone, a hall or unit administrator the clerks and helpers of the hall or unit.
-func mayManage(p auth.Principal, st directory.Staff) bool {
-	switch p.Role {
-	case auth.CityAdmin:
-		return true
-	case auth.HallAdmin:
-		return (st.Role == auth.Clerk || st.Role == auth.Helper) && p.HallID != "" && st.HallID == p.HallID
-	case auth.UnitAdmin:
-		return (st.Role == auth.Clerk || st.Role == auth.Helper) && p.UnitID != "" && st.UnitID == p.UnitID
-	}
-	return false
-}
-
 // PutStaff answers PUT /v1/staff/{id}: an administrator registers or updates a staff account.
+// Every field is checked: the id can never take a citizen's form; the unit, hall and window exist
+// in the directory and agree with each other; and the account, as it was and as it will be, lies
+// within the administrator's reach.
 func (h *Handler) PutStaff(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, err := httpapi.Principal(req)
-	if err != nil {
-		return httpapi.Response{}, err
-	}
 	id := req.PathParameters["id"]
-	if !directory.ValidID(id) {
-		return httpapi.Response{}, apperr.InvalidField("id", "must be lower-case letters, digits and dashes")
+	if !auth.ValidStaffID(id) {
+		return httpapi.Response{}, apperr.InvalidField("id", "must be lower-case letters, digits and dashes, not beginning with wx-")
 	}
 	body, err := httpapi.Body(req, 4<<10)
 	if err != nil {
@@ -214,23 +209,34 @@ func (h *Handler) PutStaff(ctx context.Context, req httpapi.Request) (httpapi.Re
 	switch {
 	case st.Name == "" || len([]rune(st.Name)) > 50:
 		return httpapi.Response{}, apperr.InvalidField("name", "is required, at most 50 characters")
-	case !st.Role.Valid() || st.Role == auth.Citizen || st.Role == auth.Enterprise:
-		return httpapi.Response{}, apperr.InvalidField("role", "must be a staff role")
-	case st.Role == auth.Clerk && st.WindowID == "":
-		return httpapi.Response{}, apperr.InvalidField("windowId", "is required for a clerk")
+	case !st.Role.Staff():
+		return httpapi.Response{}, apperr.InvalidField("role", "must be a staff role: %v", auth.StaffRoles)
 	}
 	for field, v := range map[string]string{"unitId": st.UnitID, "hallId": st.HallID, "windowId": st.WindowID} {
 		if v != "" && !directory.ValidID(v) {
 			return httpapi.Response{}, apperr.InvalidField(field, "is not a directory id")
 		}
 	}
-	if !mayManage(p, st) {
-		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "role %s may not manage this staff account", p.Role)
-	}
-	if old, err := h.Staff.Staff(ctx, id); err == nil && !mayManage(p, old) {
-		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "role %s may not manage this staff account", p.Role)
-	} else if err != nil && apperr.KindOf(err) != apperr.NotFound {
+	pl, err := h.Staff.Placement(ctx, st)
+	if err != nil {
 		return httpapi.Response{}, err
+	}
+	if st, err = st.Place(pl); err != nil {
+		return httpapi.Response{}, err
+	}
+	// The account as it was must be the administrator's to change, and so must the account as it
+	// will be: nobody moves an account into or out of a scope that is not theirs.
+	old, err := h.Staff.Staff(ctx, id)
+	switch {
+	case err == nil:
+		if err := httpapi.Authorize(ctx, old.Target(), "staff account"); err != nil {
+			return httpapi.Response{}, err
+		}
+	case apperr.KindOf(err) != apperr.NotFound:
+		return httpapi.Response{}, err
+	}
+	if err := httpapi.Authorize(ctx, st.Target(), "staff account"); err != nil {
+		return httpapi.Response{}, apperr.New(apperr.Forbidden, "out_of_scope", "this account would lie outside your scope")
 	}
 	if err := h.Staff.PutStaff(ctx, st); err != nil {
 		return httpapi.Response{}, err
@@ -247,16 +253,13 @@ type BindingCode struct {
 // NewBindingCode answers POST /v1/staff/{id}/binding-codes. Only the code's hash is stored: the
 // administrator hands the code to the staff member, who signs in with it once.
 func (h *Handler) NewBindingCode(ctx context.Context, req httpapi.Request) (httpapi.Response, error) {
-	p, err := httpapi.Principal(req)
-	if err != nil {
-		return httpapi.Response{}, err
+	id := req.PathParameters["id"]
+	if !auth.ValidStaffID(id) {
+		return httpapi.Response{}, auth.NotFound("staff account")
 	}
-	st, err := h.Staff.Staff(ctx, req.PathParameters["id"])
-	if err != nil {
+	st, err := h.Staff.Staff(ctx, id)
+	if err := httpapi.AuthorizeLoaded(ctx, err, st.Target(), "staff account"); err != nil {
 		return httpapi.Response{}, err
-	}
-	if !mayManage(p, st) {
-		return httpapi.Response{}, apperr.New(apperr.Forbidden, "forbidden", "role %s may not manage this staff account", p.Role)
 	}
 	code := rand.Text()[:12]
 	exp := h.Now().Add(BindingCodeTTL)
