@@ -262,4 +262,3 @@ func (c Case) CompleteSubTask(unit, note string, p auth.Principal, now time.Time
 		Detail: "part of unit " + unit + " done", Reason: strings.TrimSpace(note)}
 	return c, ev, nil
 }
-

@@ -126,7 +126,9 @@ func View(rep scoring.Report, p auth.Principal) scoring.Report {
 		}
 		return kept
 	}
-	ofUnit := func(s scoring.Score) auth.Target { return auth.Target{Units: []string{s.UnitID}, Halls: []string{s.HallID}} }
+	ofUnit := func(s scoring.Score) auth.Target {
+		return auth.Target{Units: []string{s.UnitID}, Halls: []string{s.HallID}}
+	}
 	rep.Units = keep(rep.Units, func(s scoring.Score) auth.Target { return auth.Target{Units: []string{s.ID}} })
 	rep.Halls = keep(rep.Halls, func(s scoring.Score) auth.Target { return auth.Target{Halls: []string{s.ID}} })
 	rep.Windows, rep.Staff, rep.Helpers = keep(rep.Windows, ofUnit), keep(rep.Staff, ofUnit), keep(rep.Helpers, ofUnit)
