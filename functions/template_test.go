@@ -18,6 +18,7 @@ import (
 
 	"banban/local/template"
 	"banban/shared/assessment"
+	"banban/shared/auth"
 	"banban/shared/config"
 	"banban/shared/handler/agentrouting"
 	"banban/shared/handler/caseapi"
@@ -40,12 +41,12 @@ import (
 // function is what the code says of one function.
 type function struct {
 	env    func() ([]string, error)
-	routes func() []string // nil for functions that serve no HTTP routes
+	routes *httpapi.Router // nil for functions that serve no HTTP routes
 }
 
 var quiet = slog.New(slog.NewJSONHandler(io.Discard, nil))
 
-func routesOf(r *httpapi.Router) func() []string { return r.RouteKeys }
+func routesOf(r *httpapi.Router) *httpapi.Router { return r }
 
 // functions lists every function of the code base by its template logical id.
 var functions = map[string]function{
@@ -245,7 +246,7 @@ func TestRoutesMatchHandlersAndOpenAPI(t *testing.T) {
 		fn := functions[f.LogicalID]
 		var served []string
 		if fn.routes != nil {
-			served = fn.routes()
+			served = fn.routes.RouteKeys()
 		}
 		sort.Strings(declared)
 		sort.Strings(served)
@@ -275,6 +276,64 @@ func TestRoutesMatchHandlersAndOpenAPI(t *testing.T) {
 	sort.Strings(specRoutes)
 	if !slices.Equal(templateRoutes, specRoutes) {
 		t.Errorf("template routes %v\nOpenAPI routes %v", templateRoutes, specRoutes)
+	}
+}
+
+// TestEveryRouteDeclaresThePolicyOfTheContract: every route of the code declares an enforceable
+// policy, and it is the one docs/openapi.yaml declares in x-policy (access, roles and the reach of
+// each). A route added without a declaration in both places fails here.
+func TestEveryRouteDeclaresThePolicyOfTheContract(t *testing.T) {
+	raw, err := os.ReadFile("../docs/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec struct {
+		Paths map[string]map[string]struct {
+			Policy *struct {
+				Access string              `yaml:"access"`
+				Target string              `yaml:"target"`
+				Roles  map[string][]string `yaml:"roles"`
+			} `yaml:"x-policy"`
+		} `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(raw, &spec); err != nil {
+		t.Fatal(err)
+	}
+	declared := map[string]string{}
+	for path, ops := range spec.Paths {
+		for method, op := range ops {
+			key := strings.ToUpper(method) + " " + path
+			if op.Policy == nil {
+				t.Errorf("%s: no x-policy in docs/openapi.yaml", key)
+				continue
+			}
+			if op.Policy.Access == "token" && op.Policy.Target == "" {
+				t.Errorf("%s: x-policy names no target", key)
+			}
+			roles := map[auth.Role][]auth.Reach{}
+			for r, reaches := range op.Policy.Roles {
+				for _, x := range reaches {
+					roles[auth.Role(r)] = append(roles[auth.Role(r)], auth.Reach(x))
+				}
+			}
+			declared[key] = auth.Policy{Access: auth.Access(op.Policy.Access), Roles: roles}.String()
+		}
+	}
+	for id, fn := range functions {
+		if fn.routes == nil {
+			continue
+		}
+		for _, bad := range fn.routes.Invalid() {
+			t.Errorf("%s: %s", id, bad)
+		}
+		for key, pol := range fn.routes.Policies() {
+			if err := pol.Validate(); err != nil {
+				t.Errorf("%s %s: %v", id, key, err)
+			}
+			if got, want := pol.String(), declared[key]; got != want {
+				t.Errorf("%s %s: the code declares %q, the contract %q", id, key, got, want)
+			}
+		}
 	}
 }
 

@@ -155,6 +155,11 @@ func TestCaseIntakeAndLifecycle(t *testing.T) {
 	// This stage runs without event consumers, so the events stay in the queue for the checks
 	// below; the hall administrator assigns the case by hand (routing has its own test).
 	v := 1
+	profile := `{"name":"郑红","level":"district","unitId":"zc-xzsp","hallId":"zc-center","district":"zichuan","domains":["social-security"],` +
+		`"capacity":3,"status":"off","schedule":[]}`
+	if status, answer := s.do(t, "PUT", "/v1/helpers/helper-zc-01", hallZC, profile); status != 200 {
+		t.Fatalf("helper profile: %d %s", status, answer)
+	}
 	if status, answer := move(hallZC, "assigned", v, `,"assignee":"helper-zc-01"`); status != 200 {
 		t.Fatalf("assign: %d %s", status, answer)
 	}
@@ -182,7 +187,7 @@ func TestCaseIntakeAndLifecycle(t *testing.T) {
 	}
 	status, answer = move(helper, "completed", v+3, "")
 	done := decodeCase(t, answer)
-	if status != 200 || done.State != "completed" || len(done.History) != 5 || done.History[4].Actor != "helper-zc-01" {
+	if status != 200 || done.State != "completed" || len(done.History) != 5 || done.History[4].Actor != "staff:helper-zc-01" {
 		t.Fatalf("complete: %d %s", status, answer)
 	}
 	if status, _ := move(aliceH, "withdrawn", v+4, ""); status != 409 {

@@ -28,7 +28,13 @@ func TestCasesAreRoutedToHelpers(t *testing.T) {
 		`"domains":["social-security"],"capacity":2,"status":"off","onCall":true,"schedule":[` + strings.Join(always, ",") + `]}`
 	city := with(s.token(t, map[string]any{"sub": "staff:city-admin-lu", "kind": "staff", "role": "city_admin"}), "Content-Type", "application/json")
 	otherUnit := with(s.token(t, map[string]any{"sub": "staff:ua-scjg", "kind": "staff", "role": "unit_admin", "unit": "zb-scjg"}), "Content-Type", "application/json")
-	if status, answer := s.do(t, "PUT", "/v1/helpers/helper-grid-7", otherUnit, profile); status != 403 {
+	if status, answer := s.do(t, "PUT", "/v1/helpers/helper-grid-7", city, profile); status != 404 {
+		t.Errorf("a profile without a staff account: %d %s", status, answer)
+	}
+	if status, answer := s.do(t, "PUT", "/v1/staff/helper-grid-7", city, `{"name":"周敏","role":"helper","unitId":"zc-slsq"}`); status != 200 {
+		t.Fatalf("staff account: %d %s", status, answer)
+	}
+	if status, answer := s.do(t, "PUT", "/v1/helpers/helper-grid-7", otherUnit, profile); status != 404 {
 		t.Errorf("another unit's administrator registered the helper: %d %s", status, answer)
 	}
 	if status, answer := s.do(t, "PUT", "/v1/helpers/helper-grid-7", city, strings.Replace(profile, `"capacity":2`, `"capacity":0`, 1)); status != 400 || !strings.Contains(answer, `"field":"capacity"`) {
@@ -113,6 +119,9 @@ func TestJointCaseWithParallelUnits(t *testing.T) {
 	}
 	lead := `{"name":"吴刚","level":"district","unitId":"zd-xzsp","hallId":"zd-center","district":"zhangdian","domains":["construction","enterprise"],` +
 		`"capacity":3,"status":"on_duty","lead":true,"onCall":true,"schedule":[` + strings.Join(always, ",") + `]}`
+	if status, answer := s.do(t, "PUT", "/v1/staff/helper-zd-lead", city, `{"name":"吴刚","role":"helper","unitId":"zd-xzsp","hallId":"zd-center"}`); status != 200 {
+		t.Fatalf("staff account: %d %s", status, answer)
+	}
 	if status, answer := s.do(t, "PUT", "/v1/helpers/helper-zd-lead", city, lead); status != 200 {
 		t.Fatalf("register lead: %d %s", status, answer)
 	}

@@ -31,7 +31,7 @@ func bearer(session map[string]any) map[string]string {
 func TestSignInAndStaffBinding(t *testing.T) {
 	s := start(t)
 	status, citizen := s.signIn(t, "dev-alice", "")
-	if status != 201 || citizen["role"] != "citizen" || !strings.HasPrefix(citizen["subject"].(string), "wx-") {
+	if status != 201 || citizen["role"] != "citizen" || !strings.HasPrefix(citizen["subject"].(string), "citizen:wx-") {
 		t.Fatalf("citizen sign-in: %d %v", status, citizen)
 	}
 	if strings.Contains(citizen["subject"].(string), "alice") {
@@ -69,7 +69,7 @@ func TestSignInAndStaffBinding(t *testing.T) {
 	if status, _ := s.do(t, "PUT", "/v1/staff/admin-x", hallZC, `{"name":"某","role":"city_admin"}`); status != 403 {
 		t.Errorf("hall admin made a city admin: %d", status)
 	}
-	if status, _ := s.do(t, "PUT", "/v1/staff/helper-zb", hallZC, `{"name":"某","role":"helper","hallId":"zb-center"}`); status != 403 {
+	if status, _ := s.do(t, "PUT", "/v1/staff/helper-zb", hallZC, `{"name":"某","role":"helper","unitId":"zb-scjg","hallId":"zb-center"}`); status != 403 {
 		t.Errorf("hall admin registered another hall's helper: %d", status)
 	}
 	citizenH := bearer(citizen)
@@ -82,7 +82,7 @@ func TestSignInAndStaffBinding(t *testing.T) {
 		t.Fatalf("binding code: %d %s", status, answer)
 	}
 	status, staff := s.signIn(t, "dev-zhenghong", code.Code)
-	if status != 201 || staff["role"] != "helper" || staff["subject"] != "helper-e2e" {
+	if status != 201 || staff["role"] != "helper" || staff["subject"] != "staff:helper-e2e" {
 		t.Fatalf("helper sign-in with binding code: %d %v", status, staff)
 	}
 	if status, _ := s.signIn(t, "dev-mallory", code.Code); status != 401 {
