@@ -31,10 +31,13 @@ const (
 	Part   Reach = "part"   // targets in which the principal's unit has a part (a joint case's units)
 	Window Reach = "window" // targets of the principal's window
 	Own    Reach = "own"    // the principal's own targets: its case, its account, its assignment
+	// Claim: targets of the principal's hall or unit that it may only claim for itself (a helper
+	// taking a case that waits for one); the route allows nothing else through this reach.
+	Claim Reach = "claim"
 )
 
 // Reaches lists every reach.
-var Reaches = []Reach{All, Hall, Unit, Part, Window, Own}
+var Reaches = []Reach{All, Hall, Unit, Part, Window, Own, Claim}
 
 // Policy is who may call a route and, per role, how far into the targets the role reaches. A role
 // not listed is refused with 403 whatever the target; a listed role asking for a target it does
@@ -128,6 +131,8 @@ func (x Reach) reaches(p Principal, t Target) bool {
 		return has(t.Windows, p.WindowID)
 	case Own:
 		return has(t.Owners, p.Subject)
+	case Claim:
+		return has(t.Halls, p.HallID) || has(t.Units, p.UnitID)
 	}
 	return false
 }

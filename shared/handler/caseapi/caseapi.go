@@ -134,7 +134,7 @@ var (
 	// moveCase: those who read the case, and helpers of its hall or units, who may claim it while
 	// it waits for a helper (and may do nothing else with it).
 	moveCase = auth.Allow(map[auth.Role][]auth.Reach{auth.Citizen: {auth.Own}, auth.Enterprise: {auth.Own},
-		auth.Helper: {auth.Own, auth.Part, auth.Hall, auth.Unit}, auth.Clerk: {auth.Own, auth.Part}, auth.HallAdmin: {auth.Hall},
+		auth.Helper: {auth.Own, auth.Part, auth.Claim}, auth.Clerk: {auth.Own, auth.Part}, auth.HallAdmin: {auth.Hall},
 		auth.UnitAdmin: {auth.Unit}, auth.CityAdmin: {auth.All}})
 	// finishPart: staff of a unit with a part, and the lead helper.
 	finishPart = auth.Allow(map[auth.Role][]auth.Reach{auth.Helper: {auth.Own, auth.Part}, auth.Clerk: {auth.Part},
