@@ -59,11 +59,12 @@ func Provision(ctx context.Context, cfg ProvisionConfig) (*Resources, error) {
 		Attrs:  map[string]string{},
 	}
 	t := cfg.Template
+	names, err := TableNames(t, r, cfg.StackName)
+	if err != nil {
+		return nil, err
+	}
 	for _, tb := range t.Tables {
-		name, err := physicalName(r, tb.TableName, cfg.StackName, tb.LogicalID)
-		if err != nil {
-			return nil, fmt.Errorf("table %s: %w", tb.LogicalID, err)
-		}
+		name := names[tb.LogicalID]
 		if cfg.DynamoDB == nil {
 			return nil, fmt.Errorf("table %s: no DynamoDB client", tb.LogicalID)
 		}
@@ -113,6 +114,20 @@ func Provision(ctx context.Context, cfg ProvisionConfig) (*Resources, error) {
 	}
 	res.Resolver = r
 	return res, nil
+}
+
+// TableNames are the physical names of the template's tables in stack stackName, as the stack
+// (here, or CloudFormation on AWS) names them: by logical id.
+func TableNames(t *template.Template, r template.Resolver, stackName string) (map[string]string, error) {
+	names := map[string]string{}
+	for _, tb := range t.Tables {
+		name, err := physicalName(r, tb.TableName, stackName, tb.LogicalID)
+		if err != nil {
+			return nil, fmt.Errorf("table %s: %w", tb.LogicalID, err)
+		}
+		names[tb.LogicalID] = name
+	}
+	return names, nil
 }
 
 // FunctionARN is the ARN the local stack gives a function.

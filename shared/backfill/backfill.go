@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -60,7 +61,7 @@ type Step struct {
 }
 
 // Steps are every backfill, in the order they run.
-var Steps = []Step{}
+var Steps = []Step{Subjects}
 
 // Run runs the named steps (all when none is named) in order and reports each.
 func Run(ctx context.Context, env Env, names []string, report func(Step, Result)) error {
@@ -93,7 +94,7 @@ func Each(ctx context.Context, db DB, table string, fn func(item map[string]type
 	var start map[string]types.AttributeValue
 	for {
 		cctx, cancel := context.WithTimeout(ctx, scanTimeout)
-		out, err := db.Scan(cctx, &dynamodb.ScanInput{TableName: &table, ExclusiveStartKey: start, ConsistentRead: awsTrue()})
+		out, err := db.Scan(cctx, &dynamodb.ScanInput{TableName: &table, ExclusiveStartKey: start, ConsistentRead: aws.Bool(true)})
 		cancel()
 		if err != nil {
 			return fmt.Errorf("scan %s: %w", table, err)
@@ -110,4 +111,3 @@ func Each(ctx context.Context, db DB, table string, fn func(item map[string]type
 	}
 }
 
-func awsTrue() *bool { t := true; return &t }

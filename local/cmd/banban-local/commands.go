@@ -36,6 +36,7 @@ var commands = []command{
 	{"fire", "Function/Event [flags]", "fire a ScheduleV2 event on the running stack", runFire},
 	{"score", "-month YYYY-MM", "score a month again on the running stack (the monthly assessment); a new revision only if its figures changed", runScore},
 	{"import", "-kind guides|faq|places -file F.xlsx|F.csv [-dry-run]", "check an office spreadsheet row by row; publish it only if every row is valid", runImport},
+	{"migrate", "[-list] [-aws -stage S -pii-key ARN] [STEP…]", "bring data written by earlier versions to the current shape (rerun-safe backfills: " + stepNames() + ")", runMigrate},
 }
 
 // env is what every subcommand shares: output streams and the repository layout.
