@@ -110,4 +110,3 @@ func Each(ctx context.Context, db DB, table string, fn func(item map[string]type
 		start = out.LastEvaluatedKey
 	}
 }
-
