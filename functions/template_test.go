@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"banban/local/openapi"
 	"banban/local/template"
 	"banban/shared/assessment"
 	"banban/shared/auth"
@@ -283,41 +284,26 @@ func TestRoutesMatchHandlersAndOpenAPI(t *testing.T) {
 // policy, and it is the one docs/openapi.yaml declares in x-policy (access, roles and the reach of
 // each). A route added without a declaration in both places fails here.
 func TestEveryRouteDeclaresThePolicyOfTheContract(t *testing.T) {
-	raw, err := os.ReadFile("../docs/openapi.yaml")
+	ops, err := openapi.Operations("../docs/openapi.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var spec struct {
-		Paths map[string]map[string]struct {
-			Policy *struct {
-				Access string              `yaml:"access"`
-				Target string              `yaml:"target"`
-				Roles  map[string][]string `yaml:"roles"`
-			} `yaml:"x-policy"`
-		} `yaml:"paths"`
-	}
-	if err := yaml.Unmarshal(raw, &spec); err != nil {
-		t.Fatal(err)
-	}
 	declared := map[string]string{}
-	for path, ops := range spec.Paths {
-		for method, op := range ops {
-			key := strings.ToUpper(method) + " " + path
-			if op.Policy == nil {
-				t.Errorf("%s: no x-policy in docs/openapi.yaml", key)
-				continue
-			}
-			if op.Policy.Access == "token" && op.Policy.Target == "" {
-				t.Errorf("%s: x-policy names no target", key)
-			}
-			roles := map[auth.Role][]auth.Reach{}
-			for r, reaches := range op.Policy.Roles {
-				for _, x := range reaches {
-					roles[auth.Role(r)] = append(roles[auth.Role(r)], auth.Reach(x))
-				}
-			}
-			declared[key] = auth.Policy{Access: auth.Access(op.Policy.Access), Roles: roles}.String()
+	for _, op := range ops {
+		if op.Policy == nil {
+			t.Errorf("%s: no x-policy in docs/openapi.yaml", op.Key())
+			continue
 		}
+		if op.Policy.Access == "token" && op.Policy.Target == "" {
+			t.Errorf("%s: x-policy names no target", op.Key())
+		}
+		roles := map[auth.Role][]auth.Reach{}
+		for r, reaches := range op.Policy.Roles {
+			for _, x := range reaches {
+				roles[auth.Role(r)] = append(roles[auth.Role(r)], auth.Reach(x))
+			}
+		}
+		declared[op.Key()] = auth.Policy{Access: auth.Access(op.Policy.Access), Roles: roles}.String()
 	}
 	for id, fn := range functions {
 		if fn.routes == nil {

@@ -5,18 +5,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"gopkg.in/yaml.v3"
 
 	"banban/local/demo"
+	"banban/local/openapi"
 	"banban/local/testenv"
 	"banban/shared/calendar"
 )
@@ -38,35 +36,19 @@ type operation struct {
 
 func contractOperations(t *testing.T) []operation {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "docs", "openapi.yaml"))
+	all, err := openapi.Operations(filepath.Join(testenv.RepoRoot(t), "docs", "openapi.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var spec struct {
-		Paths map[string]map[string]struct {
-			OperationID string `yaml:"operationId"`
-			Policy      *struct {
-				Access string              `yaml:"access"`
-				Target string              `yaml:"target"`
-				Roles  map[string][]string `yaml:"roles"`
-			} `yaml:"x-policy"`
-		} `yaml:"paths"`
-	}
-	if err := yaml.Unmarshal(raw, &spec); err != nil {
-		t.Fatal(err)
-	}
 	var ops []operation
-	for path, methods := range spec.Paths {
-		for method, op := range methods {
-			if op.Policy == nil {
-				t.Errorf("%s %s declares no x-policy", strings.ToUpper(method), path)
-				continue
-			}
-			ops = append(ops, operation{id: op.OperationID, method: strings.ToUpper(method), path: path,
-				access: op.Policy.Access, target: op.Policy.Target, roles: op.Policy.Roles})
+	for _, op := range all {
+		if op.Policy == nil {
+			t.Errorf("%s declares no x-policy", op.Key())
+			continue
 		}
+		ops = append(ops, operation{id: op.ID, method: op.Method, path: op.Path,
+			access: op.Policy.Access, target: op.Policy.Target, roles: op.Policy.Roles})
 	}
-	sort.Slice(ops, func(i, j int) bool { return ops[i].id < ops[j].id })
 	return ops
 }
 

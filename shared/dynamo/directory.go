@@ -50,27 +50,19 @@ func (s *Directory) Unit(ctx context.Context, id string) (directory.Unit, error)
 // directory.Staff.Place): its unit, hall and window, and whether the unit is stationed in the hall.
 func (s *Directory) Placement(ctx context.Context, st directory.Staff) (directory.Placement, error) {
 	var pl directory.Placement
+	var err error
 	if st.WindowID != "" {
-		w, err := s.Window(ctx, st.WindowID)
-		if err == nil {
-			pl.Window = &w
-		} else if !errNotFound(err) {
+		if pl.Window, err = found(s.Window(ctx, st.WindowID)); err != nil {
 			return pl, err
 		}
 	}
 	if st.UnitID != "" {
-		u, err := s.Unit(ctx, st.UnitID)
-		if err == nil {
-			pl.Unit = &u
-		} else if !errNotFound(err) {
+		if pl.Unit, err = found(s.Unit(ctx, st.UnitID)); err != nil {
 			return pl, err
 		}
 	}
 	if st.HallID != "" {
-		h, err := s.Hall(ctx, st.HallID)
-		if err == nil {
-			pl.Hall = &h
-		} else if !errNotFound(err) {
+		if pl.Hall, err = found(s.Hall(ctx, st.HallID)); err != nil {
 			return pl, err
 		}
 	}
@@ -82,6 +74,17 @@ func (s *Directory) Placement(ctx context.Context, st directory.Staff) (director
 		pl.UnitInHall = slices.ContainsFunc(windows, func(w directory.Window) bool { return w.HallID == st.HallID })
 	}
 	return pl, nil
+}
+
+// found turns a read into the record, nil when it does not exist, or the error of a failed read.
+func found[T any](v T, err error) (*T, error) {
+	switch {
+	case err == nil:
+		return &v, nil
+	case errNotFound(err):
+		return nil, nil
+	}
+	return nil, err
 }
 
 // Hall returns a service hall.
